@@ -1,0 +1,5 @@
+"""Allow ``python -m yiwang``."""
+
+from yiwang.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""``create_app()``: builds the FastAPI application from settings (no globals built at import)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from yiwang import __version__
+from yiwang.config import Settings
+from yiwang.db import make_engine, make_session_factory
+from yiwang.kernel.errors import YiwangError
+from yiwang.logs import configure_logging, get_logger
+from yiwang.web import assets
+from yiwang.web.templating import make_templates
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Assemble the application: database, templates, every context's API and pages, health and metrics."""
+    settings = settings or Settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    app = FastAPI(
+        title="一网 yiwang",
+        version=__version__,
+        description="城市数字政府与城市运行平台 API（一网通办 · 一网统管）",
+        docs_url="/docs",
+    )
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.templates = make_templates(settings)
+
+    _install_metrics(app)
+    _install_error_handlers(app)
+    _install_routes(app, settings)
+    return app
+
+
+def _install_routes(app: FastAPI, settings: Settings) -> None:
+    from yiwang.geo import api as geo_api  # noqa: PLC0415 - contexts are wired here, at the composition root
+    from yiwang.geo import web as geo_web  # noqa: PLC0415
+    from yiwang.registry import api as registry_api  # noqa: PLC0415
+    from yiwang.registry import web as registry_web  # noqa: PLC0415
+    from yiwang.sharing import api as sharing_api  # noqa: PLC0415
+    from yiwang.sharing import web as sharing_web  # noqa: PLC0415
+    from yiwang.web import pages  # noqa: PLC0415
+
+    for module in (geo_api, registry_api, sharing_api):
+        app.include_router(module.router)
+    for module in (pages, geo_web, registry_web, sharing_web):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.include_router(assets.make_router(settings.frontend_dir))
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability."""
+        with app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+
+def _install_metrics(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "yiwang_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "yiwang_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
+    )
+    app.state.metrics_registry = registry
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        latency.labels(request.method, path).observe(time.perf_counter() - started)
+        requests.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics() -> PlainTextResponse:
+        """Prometheus exposition."""
+        return PlainTextResponse(generate_latest(registry).decode(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    log = get_logger("yiwang.http")
+
+    @app.exception_handler(YiwangError)
+    async def _domain_error(_request: Request, exc: YiwangError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": [exc.to_dict()]})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {
+                "code": "invalid",
+                "field": ".".join(str(part) for part in err.get("loc", ()) if part != "body"),
+                "message": f"字段格式不正确：{err.get('msg', '')}",
+            }
+            for err in exc.errors()
+        ]
+        log.info("request_invalid", errors=len(details))
+        return JSONResponse(status_code=422, content={"detail": details})

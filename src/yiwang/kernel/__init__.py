@@ -1,0 +1,1 @@
+"""Shared kernel: identifiers, errors and other pure building blocks every context may import."""

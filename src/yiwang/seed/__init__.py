@@ -1,0 +1,1 @@
+"""Synthetic city: deterministic generation of persons, enterprises and department records."""

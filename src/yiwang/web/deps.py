@@ -1,0 +1,45 @@
+"""FastAPI dependencies shared by every context's ``api.py`` and ``web.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from yiwang.config import Settings
+from yiwang.kernel.actor import CONSOLE_ACTOR, Actor
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request; services commit, this only closes."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_settings(request: Request) -> Settings:
+    """The application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    """The shared Jinja2 environment."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+def get_actor() -> Actor:
+    """The acting identity (the platform console until Foundation II brings accounts)."""
+    return CONSOLE_ACTOR
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+ActorDep = Annotated[Actor, Depends(get_actor)]

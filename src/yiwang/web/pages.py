@@ -1,0 +1,7 @@
+"""Platform-wide pages (home)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["pages"])

@@ -1,0 +1,141 @@
+"""Test fixtures: a migrated database per test (SQLite by default, PostgreSQL when configured), app, client.
+
+Set ``YIWANG_TEST_DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://postgres@127.0.0.1:5432/NAME``) to
+run the whole suite on PostgreSQL; ``.ci/run`` does so with a fresh database name per run. Each test gets its
+own database cloned from a migrated template (a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on
+PostgreSQL), so tests never see each other's rows and the append-only audit triggers stay in force.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from yiwang import migrations
+from yiwang.app import create_app
+from yiwang.config import Settings
+from yiwang.db import make_engine, make_session_factory
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+"""The workplace's shared data sets (``../shared`` beside the checkout); tests may read them."""
+
+PG_URL_ENV = "YIWANG_TEST_DATABASE_URL"
+
+
+def _pg_admin(url: str) -> Engine:
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+class DatabaseFactory:
+    """Creates databases cloned from migrated templates and drops them at the end of the session."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.pg_base = os.environ.get(PG_URL_ENV)
+        self.created: list[str] = []
+        self.templates: dict[str, str] = {}
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.pg_base else "sqlite"
+
+    def _new_url(self, name: str) -> str:
+        if self.pg_base:
+            return make_url(self.pg_base).set(database=name).render_as_string(hide_password=False)
+        return f"sqlite:///{self.tmp_dir / (name + '.db')}"
+
+    def template(self, key: str = "migrated", prepare: Callable[[str], None] | None = None) -> str:
+        """A template database: migrated, then ``prepare(url)`` (e.g. load master data) — built once."""
+        if key not in self.templates:
+            name = f"yiwang_tpl_{key}_{uuid.uuid4().hex[:8]}"
+            url = self._new_url(name)
+            if self.pg_base:
+                with _pg_admin(self.pg_base).connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                self.created.append(name)
+            migrations.upgrade(url)
+            if prepare is not None:
+                prepare(url)
+            self.templates[key] = url
+        return self.templates[key]
+
+    def clone(self, template_url: str) -> str:
+        """A fresh database with the template's content."""
+        name = f"yiwang_t_{uuid.uuid4().hex[:12]}"
+        url = self._new_url(name)
+        if self.pg_base:
+            template_name = make_url(template_url).database
+            with _pg_admin(self.pg_base).connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+            self.created.append(name)
+        else:
+            shutil.copyfile(make_url(template_url).database or "", make_url(url).database or "")
+        return url
+
+    def drop_all(self) -> None:
+        if not self.pg_base:
+            return
+        with _pg_admin(self.pg_base).connect() as conn:
+            for name in reversed(self.created):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def db_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture
+def db_url(db_factory: DatabaseFactory) -> str:
+    """An empty, migrated database for this test."""
+    return db_factory.clone(db_factory.template())
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, grid_cell_m=5000, log_level="WARNING")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(settings.database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    s = session_factory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED_DIR.is_dir():
+        pytest.skip("../shared is not beside the checkout")
+    return SHARED_DIR
