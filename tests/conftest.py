@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from yiwang import migrations
 from yiwang.app import create_app
@@ -32,7 +33,7 @@ PG_URL_ENV = "YIWANG_TEST_DATABASE_URL"
 
 
 def _pg_admin(url: str) -> Engine:
-    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
 class DatabaseFactory:
@@ -43,6 +44,7 @@ class DatabaseFactory:
         self.pg_base = os.environ.get(PG_URL_ENV)
         self.created: list[str] = []
         self.templates: dict[str, str] = {}
+        self.admin = _pg_admin(self.pg_base) if self.pg_base else None
 
     @property
     def backend(self) -> str:
@@ -59,7 +61,7 @@ class DatabaseFactory:
             name = f"yiwang_tpl_{key}_{uuid.uuid4().hex[:8]}"
             url = self._new_url(name)
             if self.pg_base:
-                with _pg_admin(self.pg_base).connect() as conn:
+                with self.admin.connect() as conn:  # type: ignore[union-attr]
                     conn.execute(text(f'CREATE DATABASE "{name}"'))
                 self.created.append(name)
             migrations.upgrade(url)
@@ -74,7 +76,7 @@ class DatabaseFactory:
         url = self._new_url(name)
         if self.pg_base:
             template_name = make_url(template_url).database
-            with _pg_admin(self.pg_base).connect() as conn:
+            with self.admin.connect() as conn:  # type: ignore[union-attr]
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
             self.created.append(name)
         else:
@@ -82,11 +84,12 @@ class DatabaseFactory:
         return url
 
     def drop_all(self) -> None:
-        if not self.pg_base:
+        if not self.pg_base or self.admin is None:
             return
-        with _pg_admin(self.pg_base).connect() as conn:
+        with self.admin.connect() as conn:  # type: ignore[union-attr]
             for name in reversed(self.created):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")
