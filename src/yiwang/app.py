@@ -43,21 +43,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_metrics(app)
     _install_error_handlers(app)
     _install_routes(app, settings)
+    from yiwang.identity import deps as identity_deps  # noqa: PLC0415 - composition root
+
+    identity_deps.install(app, settings)
     return app
 
 
 def _install_routes(app: FastAPI, settings: Settings) -> None:
-    from yiwang.geo import api as geo_api  # noqa: PLC0415 - contexts are wired here, at the composition root
+    # Contexts are wired here, at the composition root, so importing yiwang.app stays cheap.
+    from yiwang.geo import api as geo_api  # noqa: PLC0415
     from yiwang.geo import web as geo_web  # noqa: PLC0415
+    from yiwang.identity import api as identity_api  # noqa: PLC0415
+    from yiwang.identity import web as identity_web  # noqa: PLC0415
+    from yiwang.notify import api as notify_api  # noqa: PLC0415
+    from yiwang.notify import web as notify_web  # noqa: PLC0415
+    from yiwang.ratings import api as ratings_api  # noqa: PLC0415
+    from yiwang.ratings import web as ratings_web  # noqa: PLC0415
     from yiwang.registry import api as registry_api  # noqa: PLC0415
     from yiwang.registry import web as registry_web  # noqa: PLC0415
     from yiwang.sharing import api as sharing_api  # noqa: PLC0415
     from yiwang.sharing import web as sharing_web  # noqa: PLC0415
     from yiwang.web import pages  # noqa: PLC0415
+    from yiwang.workflow import api as workflow_api  # noqa: PLC0415
+    from yiwang.workflow import web as workflow_web  # noqa: PLC0415
 
-    for module in (geo_api, registry_api, sharing_api):
+    for module in (
+        geo_api,
+        registry_api,
+        sharing_api,
+        identity_api,
+        workflow_api,
+        notify_api,
+        ratings_api,
+    ):
         app.include_router(module.router)
-    for module in (pages, geo_web, registry_web, sharing_web):
+    for module in (
+        pages,
+        geo_web,
+        registry_web,
+        sharing_web,
+        identity_web,
+        workflow_web,
+        notify_web,
+        ratings_web,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(assets.make_router(settings.frontend_dir))
@@ -72,12 +101,8 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
 
 def _install_metrics(app: FastAPI) -> None:
     registry = CollectorRegistry()
-    requests = Counter(
-        "yiwang_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
-    )
-    latency = Histogram(
-        "yiwang_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry
-    )
+    requests = Counter("yiwang_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
+    latency = Histogram("yiwang_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)
     app.state.metrics_registry = registry
 
     @app.middleware("http")

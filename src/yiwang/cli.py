@@ -7,9 +7,13 @@ import typer
 from yiwang.bench import cli as bench_cli
 from yiwang.config import Settings
 from yiwang.geo import cli as geo_cli
+from yiwang.identity import cli as identity_cli
+from yiwang.notify import cli as notify_cli
+from yiwang.ratings import cli as ratings_cli
 from yiwang.registry import cli as registry_cli
 from yiwang.seed import cli as seed_cli
 from yiwang.sharing import cli as sharing_cli
+from yiwang.workflow import cli as workflow_cli
 
 app = typer.Typer(
     name="yiwang",
@@ -22,18 +26,33 @@ app.add_typer(db_app, name="db")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(sharing_cli.app, name="audit")
+app.add_typer(identity_cli.app, name="identity")
+app.add_typer(workflow_cli.app, name="workflow")
+app.add_typer(notify_cli.app, name="notify")
+app.add_typer(ratings_cli.app, name="ratings")
 app.add_typer(bench_cli.app, name="bench")
 app.command("seed")(seed_cli.seed)
+app.command("worker")(workflow_cli.worker)
+
+
+@app.callback()
+def _configure() -> None:
+    """Configure structured logging from the settings before any command runs."""
+    from yiwang.logs import configure_logging  # noqa: PLC0415
+
+    settings = Settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="目标版本")) -> None:
     """把数据库结构升级到最新版本。"""
     from yiwang import migrations  # noqa: PLC0415 - keeps Alembic off the start-up path of other commands
+    from yiwang.demo import redact_url  # noqa: PLC0415
 
     settings = Settings()
     migrations.upgrade(settings.database_url, revision)
-    typer.echo(f"数据库已升级到 {revision}：{_redact(settings.database_url)}")
+    typer.echo(f"数据库已升级到 {revision}：{redact_url(settings.database_url)}")
 
 
 @db_app.command("downgrade")
@@ -69,16 +88,6 @@ def demo(
     from yiwang import demo as demo_module  # noqa: PLC0415
 
     demo_module.run(Settings(), port=port, serve=serve_pages)
-
-
-def _redact(url: str) -> str:
-    """Hide a password in a database URL before printing it."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
 def main() -> None:

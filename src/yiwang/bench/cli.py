@@ -31,3 +31,20 @@ def backbone(
         for key, value in result.items():
             typer.echo(f"{key:>24}: {value}")
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("workflow")
+def workflow(
+    as_json: bool = typer.Option(False, "--json", help="最后一行输出 JSON 结果"),
+    instances: int = typer.Option(100_000, help="库中流程实例数"),
+    transitions: int = typer.Option(300, help="经 HTTP 执行的办理动作次数"),
+    seed: int = typer.Option(20261128, help="随机种子"),
+) -> None:
+    """流程引擎基准：10 万实例下单次办理动作 p95、一次定时器扫描耗时。"""
+    from yiwang.bench import workflow as bench  # noqa: PLC0415
+
+    result = bench.run(Settings(), instances=instances, transitions=transitions, seed=seed)
+    if not as_json:
+        for key, value in result.items():
+            typer.echo(f"{key:>24}: {value}")
+    typer.echo(json.dumps(result, ensure_ascii=False))

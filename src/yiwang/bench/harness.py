@@ -32,7 +32,9 @@ def scratch_database(settings: Settings) -> Iterator[Settings]:
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        scratch = settings.model_copy(update={"database_url": url.set(database=name).render_as_string(False)})
+        scratch = settings.model_copy(
+            update={"database_url": url.set(database=name).render_as_string(hide_password=False)}
+        )
         try:
             migrations.upgrade(scratch.database_url)
             yield scratch

@@ -77,7 +77,9 @@ def _rows(name: str) -> list[dict[str, str]]:
 @cache
 def load_divisions() -> Divisions:
     """Read the shipped CSV tables (国家统计局 2023 statistical division codes, see ``data/SOURCE.md``)."""
-    districts = tuple(DistrictInfo(r["code"], r["name"], _district_kind(r["name"])) for r in _rows("chengdu_districts.csv"))
+    districts = tuple(
+        DistrictInfo(r["code"], r["name"], _district_kind(r["name"])) for r in _rows("chengdu_districts.csv")
+    )
     streets = tuple(
         StreetInfo(r["code"], r["name"], _street_kind(r["name"]), r["district_code"])
         for r in _rows("chengdu_streets.csv")

@@ -30,6 +30,9 @@ class District(Base):
     max_lon: Mapped[float | None] = mapped_column(Float)
     max_lat: Mapped[float | None] = mapped_column(Float)
     area_km2: Mapped[float | None] = mapped_column(Float)
+    # How the district's grids were laid out, so a load regenerates them when the cell size or the rules change.
+    grid_cell_m: Mapped[int | None] = mapped_column(Integer)
+    grid_layout_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Street(Base):
@@ -55,6 +58,9 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(64), index=True)
     street_code: Mapped[str] = mapped_column(ForeignKey("geo_street.code"), index=True)
     urban: Mapped[bool] = mapped_column(Boolean, default=True)  # 社区 (urban) vs 村 (rural)
+    # A representative point; synthetic like the street's (inside the street's grids).
+    centroid_lon: Mapped[float | None] = mapped_column(Float)
+    centroid_lat: Mapped[float | None] = mapped_column(Float)
 
 
 class Grid(Base):
@@ -67,7 +73,8 @@ class Grid(Base):
     street_code: Mapped[str] = mapped_column(ForeignKey("geo_street.code"), index=True)
     community_code: Mapped[str] = mapped_column(ForeignKey("geo_community.code"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
-    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON polygon (WGS-84)
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON Polygon or MultiPolygon (WGS-84)
+    # The centroid, or a point on the surface when a clipped cell's centroid falls outside it.
     centroid_lon: Mapped[float] = mapped_column(Float)
     centroid_lat: Mapped[float] = mapped_column(Float)
     min_lon: Mapped[float] = mapped_column(Float, index=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from alembic import context
 
 from yiwang.db import make_engine
@@ -22,12 +25,21 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:  # noqa: ARG001
+    """Limit autogenerate to some table prefixes (used only by scripts/regen-initial-migration)."""
+    prefixes = os.environ.get("YIWANG_MIGRATION_ONLY_PREFIXES")
+    if not prefixes or type_ != "table":
+        return True
+    return (name or "").startswith(tuple(prefixes.split(",")))
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

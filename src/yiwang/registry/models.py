@@ -107,9 +107,12 @@ class Licence(_RecordColumns, Base):
     __tablename__ = "rec_licence"
     __table_args__ = (_subject_index("rec_licence"),)
 
-    licence_type: Mapped[str] = mapped_column(String(64))  # 食品经营许可证 …
-    licence_number: Mapped[str] = mapped_column(String(64), unique=True)
-    issuing_authority: Mapped[str] = mapped_column(String(64))
+    licence_type: Mapped[str] = mapped_column(String(64))  # 许可证书名称: 食品经营许可证 …
+    licence_number: Mapped[str] = mapped_column(String(64), unique=True)  # 许可编号
+    decision_number: Mapped[str | None] = mapped_column(String(64))  # 行政许可决定文书号
+    licence_category: Mapped[str | None] = mapped_column(String(8))  # 许可类别 普通/特许/认可/核准/登记/其他
+    issuing_authority: Mapped[str] = mapped_column(String(64))  # 许可机关
+    authority_uscc: Mapped[str | None] = mapped_column(String(18))  # 许可机关统一社会信用代码
     issued_on: Mapped[dt.date] = mapped_column(Date)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date, index=True)
@@ -125,10 +128,14 @@ class Penalty(_RecordColumns, Base):
 
     decision_number: Mapped[str] = mapped_column(String(64), unique=True)  # 决定文书号
     violation_type: Mapped[str] = mapped_column(String(128))  # 违法行为类型
-    penalty_category: Mapped[str] = mapped_column(String(64))  # 处罚类别 (警告/罚款/没收违法所得…)
+    facts: Mapped[str] = mapped_column(Text, default="")  # 违法事实
+    penalty_category: Mapped[str] = mapped_column(String(64))  # 处罚类别 (警告/罚款/没收违法所得…, 、-separated)
     fine_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))  # 罚款金额（元）
+    confiscated_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))  # 没收违法所得、非法财物金额（元）
+    revoked_licence: Mapped[str] = mapped_column(String(256), default="")  # 暂扣或吊销证照名称及编号
     decided_on: Mapped[dt.date] = mapped_column(Date)  # 决定日期
     deciding_authority: Mapped[str] = mapped_column(String(64))  # 决定机关
+    authority_uscc: Mapped[str | None] = mapped_column(String(18))  # 处罚机关统一社会信用代码
     publicity_until: Mapped[dt.date | None] = mapped_column(Date)  # 公示截止期
     basis: Mapped[str] = mapped_column(Text, default="")  # 处罚依据
     content: Mapped[str] = mapped_column(Text, default="")  # 处罚内容
@@ -208,9 +215,13 @@ class CourtJudgment(_RecordColumns, Base):
     """A court judgment, as aggregated by the city's public credit platform (owned by ``ndrc``)."""
 
     __tablename__ = "rec_court_judgment"
-    __table_args__ = (_subject_index("rec_court_judgment"),)
+    __table_args__ = (
+        _subject_index("rec_court_judgment"),
+        # One case has several parties, each with its own row.
+        UniqueConstraint("case_number", "subject_code", name="uq_rec_court_judgment_case_subject"),
+    )
 
-    case_number: Mapped[str] = mapped_column(String(64), unique=True)  # 案号
+    case_number: Mapped[str] = mapped_column(String(64))  # 案号
     court: Mapped[str] = mapped_column(String(64))
     case_type: Mapped[str] = mapped_column(String(16))  # 民事 / 行政 / 执行 …
     party_role: Mapped[str] = mapped_column(String(16))  # 原告 / 被告 / 被执行人 …

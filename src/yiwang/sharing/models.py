@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from yiwang.db import Base, utcnow
+from yiwang.sharing.errors import AuditAppendOnlyError
 
 
 class AuditEntry(Base):
@@ -57,3 +59,27 @@ class SourceStatus(Base):
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(64), default="")  # actor id of the last change
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Refuse ORM updates and deletes of audit rows before they reach the database.
+
+    The triggers of migration 0002 refuse them anyway; failing here first gives a typed error that names the row
+    instead of a driver-specific exception in the middle of a flush.
+    """
+    for entry in session.deleted:
+        if isinstance(entry, AuditEntry):
+            raise AuditAppendOnlyError(f"试图删除第 {entry.seq} 条审计记录")
+    for entry in session.dirty:
+        if isinstance(entry, AuditEntry) and session.is_modified(entry):
+            raise AuditAppendOnlyError(f"试图修改第 {entry.seq} 条审计记录")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_audit_bulk_changes(state: ORMExecuteState) -> None:
+    """Refuse ORM-enabled bulk ``update(AuditEntry)`` / ``delete(AuditEntry)`` statements as well."""
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ is AuditEntry:
+        raise AuditAppendOnlyError("批量修改或删除审计记录")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 18:32:36.881124
+Create Date: 2026-11-28 19:16:46.654500
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ def upgrade() -> None:
         sa.Column("max_lon", sa.Float(), nullable=True),
         sa.Column("max_lat", sa.Float(), nullable=True),
         sa.Column("area_km2", sa.Float(), nullable=True),
+        sa.Column("grid_cell_m", sa.Integer(), nullable=True),
+        sa.Column("grid_layout_version", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_geo_district")),
     )
     with op.batch_alter_table("geo_district", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_geo_district_city_code"), ["city_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_geo_district_city_code"), ["city_code"], unique=False)
 
     op.create_table(
         "registry_department",
@@ -61,9 +61,7 @@ def upgrade() -> None:
         sa.Column("legal_representative_id", sa.String(length=18), nullable=True),
         sa.Column("industry_section", sa.String(length=1), nullable=False),
         sa.Column("industry_division", sa.String(length=2), nullable=False),
-        sa.Column(
-            "registered_capital", sa.Numeric(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("registered_capital", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("founded_on", sa.Date(), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
         sa.Column("street_code", sa.String(length=9), nullable=True),
@@ -76,29 +74,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("uscc", name=op.f("uq_registry_enterprise_uscc")),
     )
     with op.batch_alter_table("registry_enterprise", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_registry_enterprise_district_code"), ["district_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_registry_enterprise_industry_section"), ["industry_section"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_registry_enterprise_district_code"),
-            ["district_code"],
-            unique=False,
+            batch_op.f("ix_registry_enterprise_legal_representative_id"), ["legal_representative_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_registry_enterprise_industry_section"),
-            ["industry_section"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_registry_enterprise_legal_representative_id"),
-            ["legal_representative_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_registry_enterprise_name"), ["name"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_registry_enterprise_street_code"),
-            ["street_code"],
-            unique=False,
-        )
+        batch_op.create_index(batch_op.f("ix_registry_enterprise_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_registry_enterprise_street_code"), ["street_code"], unique=False)
 
     op.create_table(
         "registry_person",
@@ -118,18 +100,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("registry_person", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_registry_person_household_district_code"),
-            ["household_district_code"],
-            unique=False,
+            batch_op.f("ix_registry_person_household_district_code"), ["household_district_code"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_registry_person_household_street_code"),
-            ["household_street_code"],
-            unique=False,
+            batch_op.f("ix_registry_person_household_street_code"), ["household_street_code"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_registry_person_name"), ["name"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_registry_person_name"), ["name"], unique=False)
 
     op.create_table(
         "sharing_audit_entry",
@@ -152,22 +128,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_sharing_audit_entry")),
     )
     with op.batch_alter_table("sharing_audit_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sharing_audit_entry_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sharing_audit_entry_at"), ["at"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_sharing_audit_entry_actor_id"), ["actor_id"], unique=False
+            batch_op.f("ix_sharing_audit_entry_source_department"), ["source_department"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_sharing_audit_entry_at"), ["at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_sharing_audit_entry_source_department"),
-            ["source_department"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_sharing_audit_entry_subject_code"),
-            ["subject_code"],
-            unique=False,
-        )
+        batch_op.create_index(batch_op.f("ix_sharing_audit_entry_subject_code"), ["subject_code"], unique=False)
 
     op.create_table(
         "sharing_audit_head",
@@ -182,9 +148,8 @@ def upgrade() -> None:
         sa.Column("available", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "department_code", name=op.f("pk_sharing_source_status")
-        ),
+        sa.Column("changed_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("department_code", name=op.f("pk_sharing_source_status")),
     )
     op.create_table(
         "geo_street",
@@ -195,16 +160,12 @@ def upgrade() -> None:
         sa.Column("centroid_lon", sa.Float(), nullable=True),
         sa.Column("centroid_lat", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["district_code"],
-            ["geo_district.code"],
-            name=op.f("fk_geo_street_district_code_geo_district"),
+            ["district_code"], ["geo_district.code"], name=op.f("fk_geo_street_district_code_geo_district")
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_geo_street")),
     )
     with op.batch_alter_table("geo_street", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_geo_street_district_code"), ["district_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_geo_street_district_code"), ["district_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_geo_street_name"), ["name"], unique=False)
 
     op.create_table(
@@ -229,11 +190,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_abnormal_operation")),
     )
     with op.batch_alter_table("rec_abnormal_operation", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_abnormal_operation_subject",
-            ["subject_kind", "subject_code"],
-            unique=False,
-        )
+        batch_op.create_index("ix_rec_abnormal_operation_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_certificate",
@@ -259,9 +216,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_certificate")),
     )
     with op.batch_alter_table("rec_certificate", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_certificate_subject", ["subject_kind", "subject_code"], unique=False
-        )
+        batch_op.create_index("ix_rec_certificate_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_court_judgment",
@@ -285,16 +240,10 @@ def upgrade() -> None:
             name=op.f("fk_rec_court_judgment_owner_department_registry_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_court_judgment")),
-        sa.UniqueConstraint(
-            "case_number", name=op.f("uq_rec_court_judgment_case_number")
-        ),
+        sa.UniqueConstraint("case_number", "subject_code", name="uq_rec_court_judgment_case_subject"),
     )
     with op.batch_alter_table("rec_court_judgment", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_court_judgment_subject",
-            ["subject_kind", "subject_code"],
-            unique=False,
-        )
+        batch_op.create_index("ix_rec_court_judgment_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_housing_fund",
@@ -315,22 +264,19 @@ def upgrade() -> None:
             name=op.f("fk_rec_housing_fund_owner_department_registry_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_housing_fund")),
-        sa.UniqueConstraint(
-            "subject_code", "period", name="uq_rec_housing_fund_subject_period"
-        ),
+        sa.UniqueConstraint("subject_code", "period", name="uq_rec_housing_fund_subject_period"),
     )
     with op.batch_alter_table("rec_housing_fund", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_housing_fund_subject",
-            ["subject_kind", "subject_code"],
-            unique=False,
-        )
+        batch_op.create_index("ix_rec_housing_fund_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_licence",
         sa.Column("licence_type", sa.String(length=64), nullable=False),
         sa.Column("licence_number", sa.String(length=64), nullable=False),
+        sa.Column("decision_number", sa.String(length=64), nullable=True),
+        sa.Column("licence_category", sa.String(length=8), nullable=True),
         sa.Column("issuing_authority", sa.String(length=64), nullable=False),
+        sa.Column("authority_uscc", sa.String(length=18), nullable=True),
         sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_to", sa.Date(), nullable=True),
@@ -349,26 +295,24 @@ def upgrade() -> None:
             name=op.f("fk_rec_licence_owner_department_registry_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_licence")),
-        sa.UniqueConstraint(
-            "licence_number", name=op.f("uq_rec_licence_licence_number")
-        ),
+        sa.UniqueConstraint("licence_number", name=op.f("uq_rec_licence_licence_number")),
     )
     with op.batch_alter_table("rec_licence", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_licence_subject", ["subject_kind", "subject_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_rec_licence_valid_to"), ["valid_to"], unique=False
-        )
+        batch_op.create_index("ix_rec_licence_subject", ["subject_kind", "subject_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_rec_licence_valid_to"), ["valid_to"], unique=False)
 
     op.create_table(
         "rec_penalty",
         sa.Column("decision_number", sa.String(length=64), nullable=False),
         sa.Column("violation_type", sa.String(length=128), nullable=False),
+        sa.Column("facts", sa.Text(), nullable=False),
         sa.Column("penalty_category", sa.String(length=64), nullable=False),
         sa.Column("fine_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("confiscated_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("revoked_licence", sa.String(length=256), nullable=False),
         sa.Column("decided_on", sa.Date(), nullable=False),
         sa.Column("deciding_authority", sa.String(length=64), nullable=False),
+        sa.Column("authority_uscc", sa.String(length=18), nullable=True),
         sa.Column("publicity_until", sa.Date(), nullable=True),
         sa.Column("basis", sa.Text(), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
@@ -385,14 +329,10 @@ def upgrade() -> None:
             name=op.f("fk_rec_penalty_owner_department_registry_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_penalty")),
-        sa.UniqueConstraint(
-            "decision_number", name=op.f("uq_rec_penalty_decision_number")
-        ),
+        sa.UniqueConstraint("decision_number", name=op.f("uq_rec_penalty_decision_number")),
     )
     with op.batch_alter_table("rec_penalty", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_penalty_subject", ["subject_kind", "subject_code"], unique=False
-        )
+        batch_op.create_index("ix_rec_penalty_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_serious_dishonesty",
@@ -415,11 +355,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_serious_dishonesty")),
     )
     with op.batch_alter_table("rec_serious_dishonesty", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_serious_dishonesty_subject",
-            ["subject_kind", "subject_code"],
-            unique=False,
-        )
+        batch_op.create_index("ix_rec_serious_dishonesty_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_social_insurance",
@@ -439,16 +375,10 @@ def upgrade() -> None:
             name=op.f("fk_rec_social_insurance_owner_department_registry_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rec_social_insurance")),
-        sa.UniqueConstraint(
-            "subject_code", "period", name="uq_rec_social_insurance_subject_period"
-        ),
+        sa.UniqueConstraint("subject_code", "period", name="uq_rec_social_insurance_subject_period"),
     )
     with op.batch_alter_table("rec_social_insurance", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_social_insurance_subject",
-            ["subject_kind", "subject_code"],
-            unique=False,
-        )
+        batch_op.create_index("ix_rec_social_insurance_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "rec_tax",
@@ -473,9 +403,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("subject_code", "year", name="uq_rec_tax_subject_year"),
     )
     with op.batch_alter_table("rec_tax", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_rec_tax_subject", ["subject_kind", "subject_code"], unique=False
-        )
+        batch_op.create_index("ix_rec_tax_subject", ["subject_kind", "subject_code"], unique=False)
 
     op.create_table(
         "geo_community",
@@ -483,20 +411,16 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("street_code", sa.String(length=9), nullable=False),
         sa.Column("urban", sa.Boolean(), nullable=False),
+        sa.Column("centroid_lon", sa.Float(), nullable=True),
+        sa.Column("centroid_lat", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["street_code"],
-            ["geo_street.code"],
-            name=op.f("fk_geo_community_street_code_geo_street"),
+            ["street_code"], ["geo_street.code"], name=op.f("fk_geo_community_street_code_geo_street")
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_geo_community")),
     )
     with op.batch_alter_table("geo_community", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_geo_community_name"), ["name"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_geo_community_street_code"), ["street_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_geo_community_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_geo_community_street_code"), ["street_code"], unique=False)
 
     op.create_table(
         "geo_grid",
@@ -515,35 +439,19 @@ def upgrade() -> None:
         sa.Column("area_m2", sa.Float(), nullable=False),
         sa.Column("synthetic", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["community_code"],
-            ["geo_community.code"],
-            name=op.f("fk_geo_grid_community_code_geo_community"),
+            ["community_code"], ["geo_community.code"], name=op.f("fk_geo_grid_community_code_geo_community")
         ),
         sa.ForeignKeyConstraint(
-            ["district_code"],
-            ["geo_district.code"],
-            name=op.f("fk_geo_grid_district_code_geo_district"),
+            ["district_code"], ["geo_district.code"], name=op.f("fk_geo_grid_district_code_geo_district")
         ),
-        sa.ForeignKeyConstraint(
-            ["street_code"],
-            ["geo_street.code"],
-            name=op.f("fk_geo_grid_street_code_geo_street"),
-        ),
+        sa.ForeignKeyConstraint(["street_code"], ["geo_street.code"], name=op.f("fk_geo_grid_street_code_geo_street")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_geo_grid")),
     )
     with op.batch_alter_table("geo_grid", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_geo_grid_community_code"), ["community_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_geo_grid_district_code"), ["district_code"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_geo_grid_min_lon"), ["min_lon"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_geo_grid_street_code"), ["street_code"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_geo_grid_community_code"), ["community_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_geo_grid_district_code"), ["district_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_geo_grid_min_lon"), ["min_lon"], unique=False)
+        batch_op.create_index(batch_op.f("ix_geo_grid_street_code"), ["street_code"], unique=False)
 
     # ### end Alembic commands ###
 
@@ -623,9 +531,7 @@ def downgrade() -> None:
     with op.batch_alter_table("registry_enterprise", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registry_enterprise_street_code"))
         batch_op.drop_index(batch_op.f("ix_registry_enterprise_name"))
-        batch_op.drop_index(
-            batch_op.f("ix_registry_enterprise_legal_representative_id")
-        )
+        batch_op.drop_index(batch_op.f("ix_registry_enterprise_legal_representative_id"))
         batch_op.drop_index(batch_op.f("ix_registry_enterprise_industry_section"))
         batch_op.drop_index(batch_op.f("ix_registry_enterprise_district_code"))
 

@@ -1,0 +1,1 @@
+"""Notifications: templates, the transactional outbox, delivery gateways and the in-app message centre."""
