@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,8 @@ from yiwang import migrations
 from yiwang.app import create_app
 from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory
+from yiwang.kernel.actor import Actor
+from yiwang.web import deps as web_deps
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 """The workplace's shared data sets (``../shared`` beside the checkout); tests may read them."""
@@ -152,12 +155,66 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     s.close()
 
 
+PLATFORM_ADMIN = Actor(
+    id="admin",
+    department="cityops",
+    role="platform_admin",
+    display_name="平台管理员",
+    roles=frozenset({"platform_admin"}),
+)
+"""Who ``client`` acts as: tests of a feature (not of login) run as a platform administrator."""
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    """The app, acting as a platform administrator (login itself is tested in tests/integration/identity)."""
+    app = create_app(settings)
+    app.dependency_overrides[web_deps.get_actor] = lambda: PLATFORM_ADMIN
+    app.dependency_overrides[web_deps.get_optional_actor] = lambda: PLATFORM_ADMIN
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def anon_client(settings: Settings) -> Iterator[TestClient]:
+    """The app with nobody logged in."""
     app = create_app(settings)
     with TestClient(app) as c:
         yield c
     app.state.engine.dispose()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium; tests needing it skip where it is absent, except in CI (CI=true), where they fail."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Browser]:
+    """One headless Chromium for the whole session (Playwright's sync API allows one driver per thread)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -122,11 +122,48 @@ def _install_metrics(app: FastAPI) -> None:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exception_handlers import http_exception_handler  # noqa: PLC0415 - only the error handlers use it
+    from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: PLC0415
+
     log = get_logger("yiwang.http")
+    # Status → (heading, English heading, hint) of the HTML error pages.
+    error_pages = {
+        403: ("无权访问", "Forbidden", "如需此权限，请联系本单位管理员或平台管理员。"),
+        404: ("页面或数据不存在", "Not found", "可能已被删除、编号有误，或不在您的数据权限范围内。"),
+    }
+
+    def wants_page(request: Request, status_code: int) -> bool:
+        # People browsing (the browser asks for HTML) get a page; the API, assets, htmx fragment requests, scripts
+        # and other statuses keep the JSON body.
+        path = request.url.path
+        return (
+            status_code in error_pages
+            and "text/html" in request.headers.get("accept", "")
+            and not path.startswith(("/api/", "/vendor/", "/static/"))
+            and path != "/api"
+            and not request.headers.get("hx-request")
+        )
+
+    def error_page(request: Request, status_code: int, message: str) -> Response:
+        heading, heading_en, hint = error_pages[status_code]
+        templates = request.app.state.templates
+        context = {"status_code": status_code, "heading": heading, "heading_en": heading_en, "message": message}
+        response: Response = templates.TemplateResponse(
+            request, "errors/error.html", {**context, "hint": hint}, status_code=status_code
+        )
+        return response
 
     @app.exception_handler(YiwangError)
-    async def _domain_error(_request: Request, exc: YiwangError) -> JSONResponse:
+    async def _domain_error(request: Request, exc: YiwangError) -> Response:
+        if wants_page(request, exc.status_code):
+            return error_page(request, exc.status_code, exc.message)
         return JSONResponse(status_code=exc.status_code, content={"detail": [exc.to_dict()]})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request, exc.status_code):  # noqa: PLR2004 - unknown page
+            return error_page(request, 404, f"找不到页面 {request.url.path}，请检查地址是否正确。")
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,12 +1,16 @@
 """``yiwang demo``: one command from a fresh checkout to a running platform with a synthetic Chengdu.
 
 Migrates the database, installs the front-end packages from ``package-lock.json`` when they are missing, seeds
-the demo city into an empty database, prints where to look, then serves the web application.
+the demo city into an empty database, opens one demo account per role and creates demo cases (12345 appeals,
+一件事 bundles), prints the accounts and where to look, then serves the web application with the background
+worker (workflow timers, message delivery, overdue sweeps) running beside it.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import string
 import subprocess
 import sys
 import time
@@ -14,13 +18,27 @@ from collections.abc import Callable
 from typing import TypedDict
 from urllib.parse import quote, urlencode
 
+from sqlalchemy.orm import Session
+
 from yiwang import migrations
 from yiwang.config import PROJECT_ROOT, Settings
 from yiwang.db import make_engine, make_session_factory
+from yiwang.kernel.actor import Actor
 from yiwang.logs import configure_logging
 from yiwang.web.assets import vendor_ready
 
 Echo = Callable[[str], None]
+
+
+DEMO_SETUP_ACTOR = Actor(
+    id="demo-setup",
+    department="cityops",
+    role="platform_admin",
+    display_name="演示环境初始化",
+    roles=frozenset({"platform_admin"}),
+)
+"""Who opens the demo accounts; binding the demo citizen reads an ID number unmasked, which only administrators
+may do (and which the audit log records under this name)."""
 
 
 class _SeedSizes(TypedDict, total=False):
@@ -48,9 +66,15 @@ def run(settings: Settings, *, port: int | None, serve: bool, echo: Echo = _echo
     echo("③ 检查演示数据 / checking demo data")
     seed_if_empty(settings, echo=echo)
 
+    echo("④ 演示账户与办件 / demo accounts and cases")
+    password = settings.demo_password or generate_password()
+    accounts = prepare_accounts_and_cases(settings, password=password, echo=echo)
+
     base_url = f"http://{settings.host}:{port or settings.port}"
     seconds = time.perf_counter() - started
     echo(f"准备完成，用时 {seconds:.1f} 秒 / ready in {seconds:.1f} s")
+    for line in account_lines(accounts, password=password, generated=not settings.demo_password):
+        echo(line)
     for line in links(settings, base_url=base_url):
         echo(line)
     if not serve:
@@ -59,11 +83,103 @@ def run(settings: Settings, *, port: int | None, serve: bool, echo: Echo = _echo
     import uvicorn  # noqa: PLC0415 - only needed when serving
 
     from yiwang.app import create_app  # noqa: PLC0415 - builds the app after npm ci so it sees the packages
+    from yiwang.workflow import jobs  # noqa: PLC0415 - only needed when serving
 
-    echo(f"④ 启动 Web 服务 / serving on {base_url}（按 Ctrl+C 停止 / press Ctrl+C to stop）")
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=port or settings.port, log_level=settings.log_level.lower()
+    echo("⑤ 启动后台任务（超期升级、消息投递、整改超期）/ starting the background worker")
+    stop_worker = jobs.start_background_worker(settings)
+    echo(f"⑥ 启动 Web 服务 / serving on {base_url}（按 Ctrl+C 停止 / press Ctrl+C to stop）")
+    try:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=port or settings.port, log_level=settings.log_level.lower()
+        )
+    finally:
+        stop_worker()
+
+
+class DemoAccount(TypedDict):
+    """One demo account as printed: login name, role and the scope it works in."""
+
+    username: str
+    display_name: str
+    role: str
+    scope: str
+
+
+def generate_password() -> str:
+    """A fresh demo password for this run (letters and digits, as the password rules ask)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(12))
+        if any(c.isalpha() for c in candidate) and any(c.isdigit() for c in candidate):
+            return candidate
+
+
+def prepare_accounts_and_cases(settings: Settings, *, password: str, echo: Echo = _echo) -> list[DemoAccount]:
+    """Publish the built-in processes, open one demo account per role (all with ``password``), add demo cases."""
+    from yiwang.identity import services as identity_services  # noqa: PLC0415 - keeps start-up light
+    from yiwang.workflow import demo as workflow_demo  # noqa: PLC0415
+    from yiwang.workflow import services as workflow_services  # noqa: PLC0415
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            workflow_services.ensure_builtin_definitions(session)
+            accounts = identity_services.seed_demo_accounts(
+                session, password=password, person_id_number=_citizen_id_number(session)
+            )
+            echo(f"   演示账户 {len(accounts)} 个已就绪 / {len(accounts)} demo accounts ready")
+            report = workflow_demo.create_demo_cases(session)
+            if report.skipped:
+                echo("   已有演示办件，跳过生成 / demo cases present, skipping")
+            else:
+                echo(
+                    f"   已生成 12345 诉求 {report.appeals} 件、一件事 {report.bundles} 件"
+                    f" / created {report.appeals} appeals and {report.bundles} bundles"
+                )
+    finally:
+        engine.dispose()
+    return [
+        DemoAccount(
+            username=account.username,
+            display_name=account.display_name,
+            role=account.role_label,
+            scope=account.scope_label,
+        )
+        for account in accounts
+    ]
+
+
+def _citizen_id_number(session: Session) -> str | None:
+    """The ID number for ``citizen.demo``: the first enterprise's legal representative, read unmasked (audited)."""
+    from yiwang.registry import services as registry_services  # noqa: PLC0415 - keeps start-up light
+
+    enterprises = registry_services.search_enterprises(session, page_size=1).items
+    if not enterprises:
+        return None
+    persons = registry_services.search_persons(session, q=enterprises[0].legal_representative, page_size=1).items
+    if not persons:
+        return None
+    profile = registry_services.get_person_profile_by_ref(
+        session,
+        actor=DEMO_SETUP_ACTOR,
+        ref=persons[0].ref,
+        purpose="开通演示市民账户",
+        unmask=True,
+        unmask_purpose="开通演示市民账户（绑定本人身份）",
     )
+    return profile.person.id_number
+
+
+def account_lines(accounts: list[DemoAccount], *, password: str, generated: bool) -> list[str]:
+    """The accounts table (login name, role, scope) and the shared password, for the console."""
+    if not accounts:
+        return []
+    width = max(len(a["username"]) for a in accounts) + 2
+    lines = ["", "演示账户 / demo accounts（登录 / log in: /login）:"]
+    lines += [f"  {a['username']:<{width}}{a['role']}（{a['scope']}）" for a in accounts]
+    note = "本次运行随机生成，设置 YIWANG_DEMO_PASSWORD 可固定" if generated else "来自 YIWANG_DEMO_PASSWORD"
+    lines.append(f"  密码 / password: {password}   （{note}）")
+    return lines
 
 
 def ensure_frontend(settings: Settings, *, echo: Echo = _echo) -> bool:
@@ -128,7 +244,14 @@ def links(settings: Settings, *, base_url: str) -> list[str]:
             first = registry_services.search_enterprises(session, page_size=1).items
     finally:
         engine.dispose()
-    rows = [("首页", "home", "/"), ("数据底座", "registry", "/registry")]
+    rows = [
+        ("首页", "home", "/"),
+        ("登录", "log in", "/login"),
+        ("工作台（待办）", "work queue", "/work"),
+        ("消息中心", "messages", "/messages"),
+        ("好差评", "ratings", "/ratings"),
+        ("数据底座", "registry", "/registry"),
+    ]
     if first:
         enterprise = first[0]
         rows.append(

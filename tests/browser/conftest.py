@@ -1,12 +1,13 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against a live server over a small seeded city.
 
-The tests skip where ``/usr/bin/chromium`` is absent, except in CI (``CI=true``), where a missing browser fails.
-Screenshots go to ``artifacts/screenshots/`` (git-ignored; CI keeps them).
+The seeded database also holds the demo accounts (all with ``DEMO_PASSWORD``) and the demo cases of
+``yiwang demo``; ``login(page, username)`` signs a page in through the login form. The tests skip where
+``/usr/bin/chromium`` is absent, except in CI (``CI=true``), where a missing browser fails. Screenshots go to
+``artifacts/screenshots/`` (git-ignored; CI keeps them).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -17,47 +18,31 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from yiwang.app import create_app
 from yiwang.config import PROJECT_ROOT, Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 SEED = 1
 PERSONS = 2000
 ENTERPRISES = 400
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is not installed (apt-get install -y chromium fonts-noto-cjk)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+DEMO_PASSWORD = "Browser2026demo"  # noqa: S105 - a test database's demo accounts
+"""Password of every demo account in the browser tests' database."""
 
 
 def _seed(url: str) -> None:
+    from yiwang import demo
     from yiwang.seed import services as seed_services
 
     settings = Settings(database_url=url, grid_cell_m=5000, log_level="WARNING")
     seed_services.seed_demo(settings, seed=SEED, persons=PERSONS, enterprises=ENTERPRISES, progress=False)
+    demo.prepare_accounts_and_cases(settings, password=DEMO_PASSWORD, echo=lambda _line: None)
 
 
 @pytest.fixture(scope="session")
-def seeded_template(db_factory) -> str:
-    """A migrated database holding the small seeded city, built once per test session."""
-    _require_chromium()  # before the seeding, which is the slow part
+def seeded_template(db_factory, chromium: Path) -> str:
+    """A migrated database holding the small seeded city, the demo accounts and cases, built once per session."""
     return db_factory.template("browser_city", prepare=_seed)
 
 
@@ -98,15 +83,6 @@ def live_server(live_settings: Settings) -> Iterator[str]:
     app.state.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    _require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def screenshot(page: Page, request: pytest.FixtureRequest):
     """Save a full-page screenshot of the page as it is now, named ``<test>-<step>.png``."""
@@ -137,3 +113,22 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     new_page.screenshot(path=str(SCREENSHOTS / f"{_safe_name(request.node.name)}.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def login(live_server: str):
+    """``login(page, username)``: sign the page in through the /login form as a demo account.
+
+    With ``goto=False`` the page is already on the login form (e.g. after a redirect from a protected page).
+    """
+
+    def sign_in(page: Page, username: str, *, next_path: str = "/", goto: bool = True) -> None:
+        if goto:
+            page.goto(f"{live_server}/login?next={next_path}")
+        form = page.locator("form[action='/login']")
+        form.locator("input[name=username]").fill(username)
+        form.locator("input[name=password]").fill(DEMO_PASSWORD)
+        form.locator("button[type=submit]").click()
+        expect(page.locator(".usernav-name")).to_be_visible()
+
+    return sign_in

@@ -1,4 +1,4 @@
-"""The main pages as a person sees them in Chromium: home with charts and map, 一企一档, and search."""
+"""The main pages as a person sees them in Chromium: home with charts and map, 一企一档, search, login and errors."""
 
 from __future__ import annotations
 
@@ -80,8 +80,9 @@ def test_home_shows_the_city_from_the_data(page: Page, live_server: str, live_se
         expect(page.locator(".notice-warn")).to_contain_text("前端组件未安装")
 
 
-def test_enterprise_file_shows_name_and_departments(page: Page, live_server: str, profile: EnterpriseProfile):
+def test_enterprise_file_shows_name_and_departments(page: Page, live_server: str, profile: EnterpriseProfile, login):
     enterprise = profile.enterprise
+    login(page, "staff.market")
     page.goto(f"{live_server}/registry/enterprises/{enterprise.uscc}")
     expect(page.locator("body")).to_contain_text(enterprise.name)
     expect(page.locator("body")).to_contain_text(enterprise.uscc)
@@ -92,9 +93,10 @@ def test_enterprise_file_shows_name_and_departments(page: Page, live_server: str
 
 
 def test_search_from_the_home_page_finds_the_enterprise(
-    page: Page, live_server: str, profile: EnterpriseProfile, screenshot
+    page: Page, live_server: str, profile: EnterpriseProfile, screenshot, login
 ):
     enterprise = profile.enterprise
+    login(page, "staff.market")
     page.goto(f"{live_server}/")
     page.get_by_role("searchbox").fill(enterprise.name)
     page.get_by_role("button", name="查询").click()
@@ -106,3 +108,27 @@ def test_search_from_the_home_page_finds_the_enterprise(
     link.click()
     expect(page).to_have_url(f"{live_server}/registry/enterprises/{enterprise.uscc}")
     expect(page.locator("body")).to_contain_text(enterprise.name)
+
+
+def test_a_protected_page_sends_to_login_and_back(
+    page: Page, live_server: str, profile: EnterpriseProfile, screenshot, login
+):
+    uscc = profile.enterprise.uscc
+    page.goto(f"{live_server}/registry/enterprises/{uscc}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.locator(".usernav-login")).to_be_visible()
+    screenshot("login")
+    login(page, "staff.tax", goto=False)
+    expect(page).to_have_url(f"{live_server}/registry/enterprises/{uscc}")
+    expect(page.locator(".usernav-name")).to_contain_text("税务局工作人员")
+    expect(page.locator(".usernav-role")).to_contain_text("部门工作人员")
+    expect(page.locator(".usernav")).to_contain_text("退出")
+
+
+def test_missing_page_is_a_chinese_error_page(page: Page, live_server: str, login):
+    login(page, "staff.market")
+    response = page.goto(f"{live_server}/work/instances/999999")
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator(".error-page h1")).to_contain_text("不存在")
+    expect(page.locator(".usernav-name")).to_be_visible()

@@ -1,4 +1,5 @@
-"""``yiwang demo --no-serve`` on a fresh SQLite file: migrate, seed a small city, print where to look."""
+"""``yiwang demo --no-serve`` on a fresh database file: migrate, seed a small city, open the demo accounts, create
+demo cases, print the accounts and where to look."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from typer.testing import CliRunner
 from yiwang.app import create_app
 from yiwang.cli import app as cli_app
 from yiwang.config import Settings
-from yiwang.demo import redact_url
+from yiwang.db import make_engine, make_session_factory
+from yiwang.demo import account_lines, generate_password, redact_url
+from yiwang.identity import passwords
+from yiwang.identity import services as identity_services
+from yiwang.workflow import services as workflow_services
+
+PASSWORD = "DemoPass2026"  # noqa: S105 - the demo accounts of a throwaway database
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -24,6 +31,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         "YIWANG_FRONTEND_DIR": str(tmp_path / "no_node_modules"),
         "YIWANG_LOG_LEVEL": "WARNING",
         "YIWANG_PORT": "8123",
+        "YIWANG_DEMO_PASSWORD": PASSWORD,
     }
 
 
@@ -41,6 +49,29 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
         assert label in output
     match = re.search(r"http://127\.0\.0\.1:8123/registry/enterprises/(\w{18})", output)
     assert match, output
+    # The accounts table and the password, and the demo cases.
+    assert "演示账户" in output
+    for username in ("admin", "staff.market", "operator.12345", "dispatcher.12345", "leader.city", "citizen.demo"):
+        assert re.search(rf"^  {re.escape(username)} ", output, re.MULTILINE), output
+    assert f"密码 / password: {PASSWORD}" in output
+    assert "已生成 12345 诉求" in output
+    assert "http://127.0.0.1:8123/work" in output
+
+    engine = make_engine(env["YIWANG_DATABASE_URL"])
+    try:
+        with make_session_factory(engine)() as session:
+            grant = identity_services.authenticate(session, username="staff.market", password=PASSWORD)
+            actor = identity_services.actor_for_session(
+                session, account_id=grant.account_id, credentials_version=grant.credentials_version
+            )
+            assert actor is not None
+            todo = workflow_services.list_queue(session, actor=actor, tab="todo", page_size=100)
+            states = {item.state for item in todo.items}
+            assert {"签收", "办理"} <= states, states
+            assert any(item.definition_key == "bundle" for item in todo.items)
+            assert any(item.overdue for item in todo.items)
+    finally:
+        engine.dispose()
 
     settings = Settings(database_url=env["YIWANG_DATABASE_URL"], frontend_dir=tmp_path / "no_node_modules")
     app = create_app(settings)
@@ -59,6 +90,21 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
     assert again.exit_code == 0, again.output
     assert "跳过生成" in again.output
     assert "生成合成成都" not in again.output
+    assert "已有演示办件" in again.output
+    assert "已生成 12345 诉求" not in again.output
+
+
+def test_generated_password_follows_the_rules_and_is_printed_with_the_accounts():
+    password = generate_password()
+    assert passwords.check_password_rules(password) == password
+    assert generate_password() != password
+    lines = account_lines(
+        [{"username": "staff.market", "display_name": "市场监管局", "role": "部门工作人员", "scope": "market"}],
+        password=password,
+        generated=True,
+    )
+    assert any("staff.market" in line and "部门工作人员" in line for line in lines)
+    assert any(password in line and "YIWANG_DEMO_PASSWORD" in line for line in lines)
 
 
 def test_redact_url_hides_only_the_password():

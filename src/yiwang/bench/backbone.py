@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from yiwang.bench.harness import live_server, percentile, scratch_database
+from yiwang.bench.harness import bearer_token, live_server, percentile, scratch_database
 from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory, transaction
 from yiwang.kernel.actor import SYSTEM_ACTOR
@@ -52,8 +52,11 @@ def run(settings: Settings, options: BackboneOptions) -> dict[str, Any]:
         rng = random.Random(options.seed)
         sample = [rng.choice(codes) for _ in range(options.lookups)]
 
+        # A market-regulation officer reading 一企一档: a realistic cross-department reader (audited per department).
+        token = bearer_token(scratch, username="bench.market", role="department_staff", department_code="market")
         latencies: list[float] = []
-        with live_server(scratch) as base, httpx.Client(base_url=base, timeout=30) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        with live_server(scratch) as base, httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             for uscc in sample[:20]:  # warm-up: imports, caches, connection pool
                 client.get(f"/api/registry/enterprises/{uscc}").raise_for_status()
             for uscc in sample:

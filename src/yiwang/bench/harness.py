@@ -94,3 +94,33 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def bearer_token(settings: Settings, *, username: str, role: str, department_code: str | None) -> str:
+    """Open a benchmark account with the given role and return a bearer token for it (the API needs a login)."""
+    from yiwang.db import make_engine, make_session_factory, transaction  # noqa: PLC0415
+    from yiwang.identity import services as identity_services  # noqa: PLC0415
+    from yiwang.identity.schemas import AccountCreate  # noqa: PLC0415
+    from yiwang.identity.scopes import Role  # noqa: PLC0415
+    from yiwang.kernel.actor import SYSTEM_ACTOR  # noqa: PLC0415
+    from yiwang.registry import services as registry_services  # noqa: PLC0415
+
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            registry_services.load_departments(session)  # accounts name their department from the directory
+        with transaction(make_session_factory(engine)) as session:
+            identity_services.create_account(
+                session,
+                actor=SYSTEM_ACTOR,
+                data=AccountCreate(
+                    username=username, display_name=username, role=Role(role), department_code=department_code
+                ),
+            )
+        with transaction(make_session_factory(engine)) as session:
+            issued = identity_services.create_api_token(
+                session, actor=SYSTEM_ACTOR, username=username, name="benchmark"
+            )
+        return issued.access_token
+    finally:
+        engine.dispose()

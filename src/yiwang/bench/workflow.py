@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import Connection, Table, select, text
 
-from yiwang.bench.harness import live_server, percentile, scratch_database
+from yiwang.bench.harness import bearer_token, live_server, percentile, scratch_database
 from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory
 from yiwang.kernel.actor import SYSTEM_ACTOR
@@ -66,7 +66,10 @@ def run(
         rng = random.Random(seed)
         sample = rng.sample(range(1, instances + 1), min(transitions + WARM_UP, instances))
         latencies: list[float] = []
-        with live_server(scratch) as base, httpx.Client(base_url=base, timeout=30) as client:
+        # A platform administrator may act on every unit's instances, so one token serves the random sample.
+        token = bearer_token(scratch, username="bench.admin", role="platform_admin", department_code="cityops")
+        headers = {"Authorization": f"Bearer {token}"}
+        with live_server(scratch) as base, httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             for position, instance_id in enumerate(sample):
                 t0 = time.perf_counter()
                 response = client.post(

@@ -25,6 +25,7 @@ the actor may read but not change is *forbidden* (HTTP 403).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -285,3 +286,34 @@ def _about_person(actor: Actor, ref: ResourceRef) -> bool:
 
 def _about_enterprise(actor: Actor, ref: ResourceRef) -> bool:
     return actor.enterprise_uscc is not None and ref.enterprise_uscc == actor.enterprise_uscc
+
+
+PROCESS_ROLES: Mapping[str, frozenset[str]] = {
+    "department_staff": frozenset({"handler", "approver"}),
+    "hotline_operator": frozenset({"operator", "acceptor"}),
+    "dispatcher": frozenset({"dispatcher"}),
+    "leader": frozenset({"supervisor"}),
+    "grid_worker": frozenset({"collector"}),
+    "platform_admin": frozenset({"platform"}),
+}
+"""Account role → the roles of the process definitions (workflow YAML) it plays: a department's staff are the
+承办单位/审批人员 of the cases sent to their department, hotline operators take calls in, leaders 督办."""
+
+WINDOW_DEPARTMENT = "cityops"
+"""The comprehensive service window (综合窗口) of 一件事 bundles is staffed by the city operations centre."""
+
+
+def process_roles(role: str, extra_roles: Iterable[str], department: str | None) -> frozenset[str]:
+    """The process roles (workflow YAML) that an account's roles play (see ``PROCESS_ROLES``).
+
+    Examples:
+        >>> sorted(process_roles("department_staff", [], "market"))
+        ['approver', 'handler']
+    """
+    held = {role, *extra_roles}
+    extra: set[str] = set()
+    for name in held:
+        extra |= PROCESS_ROLES.get(name, frozenset())
+    if "department_staff" in held and department == WINDOW_DEPARTMENT:
+        extra.add("window")
+    return frozenset(extra)

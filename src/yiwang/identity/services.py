@@ -34,7 +34,7 @@ from yiwang.identity.schemas import (
     SessionGrant,
     TokenRead,
 )
-from yiwang.identity.scopes import DEPARTMENT_ROLES, Role
+from yiwang.identity.scopes import DEPARTMENT_ROLES, Role, process_roles
 from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.identifiers import validate_citizen_id, validate_uscc
@@ -72,7 +72,9 @@ log = get_logger("yiwang.identity")
 
 def to_actor(account: Account) -> Actor:
     """The acting identity of an account: its username, roles and data scope."""
-    roles = [account.role, *account.extra_roles]
+    roles = {account.role, *account.extra_roles}
+    # Accounts also play the roles the process definitions name (承办单位 handler, 话务员 operator…).
+    roles |= process_roles(account.role, account.extra_roles, account.department_code)
     return Actor(
         id=account.username,
         department=account.department_code,
@@ -746,8 +748,22 @@ def _demo_bindings(session: Session, *, actor: Actor, need_person: bool) -> dict
         return found
     persons = registry_services.search_persons(session, q=enterprises[0].legal_representative, page_size=1).items
     if persons:
+        # Binding an account to a person needs the clear ID number: read it as an administrator, audited, with
+        # the acting identity kept as the audit row's actor.
+        admin = Actor(
+            id=actor.id,
+            department="cityops",
+            role=Role.PLATFORM_ADMIN,
+            display_name=actor.display_name,
+            roles=frozenset({Role.PLATFORM_ADMIN}),
+        )
         profile = registry_services.get_person_profile_by_ref(
-            session, actor=actor, ref=persons[0].ref, purpose="开通演示市民账户", unmask=True
+            session,
+            actor=admin,
+            ref=persons[0].ref,
+            purpose="开通演示市民账户",
+            unmask=True,
+            unmask_purpose="开通演示市民账户：绑定身份号码",
         )
         found["person_id_number"] = profile.person.id_number
     return found

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from yiwang.db import as_utc, utcnow
 from yiwang.identity.errors import PermissionDeniedError
+from yiwang.identity.scopes import INTERNAL_ROLES, Role
 from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.masking import mask_phone
@@ -53,8 +54,13 @@ __all__ = [
     "unread_count",
 ]
 
-ADMIN_ROLES = ("platform_admin", "platform", "system")
-"""Who may see the whole outbox and publish templates (the console and jobs are internal identities)."""
+ADMIN_ROLES = (Role.PLATFORM_ADMIN.value, *sorted(INTERNAL_ROLES))
+"""Who may see the whole outbox and publish templates (the console and jobs are internal identities).
+
+Messages themselves are private (``message`` resources in :mod:`yiwang.identity.scopes`) and stricter still:
+only their recipient sees them in the message centre — a platform administrator does not read other people's
+messages there, so the queries filter on the actor's own inboxes rather than on the admin's wider scope.
+"""
 
 DEPARTMENT_INBOX_PREFIX = "dept:"
 """Recipient account ids of the form ``dept:<code>`` address a department's shared inbox."""

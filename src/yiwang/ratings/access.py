@@ -1,22 +1,34 @@
-"""Who may see and act on ratings, rectifications and appeals (pure; one rule per line).
+"""Who may see and act on ratings, rectifications and appeals: the identity rules plus the 好差评 office's duties.
 
-* The platform (administrators, the console, jobs), leaders and the staff of 市城运办 (``cityops``, which runs
-  好差评 and the 12345 callbacks) see everything.
-* Department staff see their own department's ratings; raters see their own ratings.
-* The rated department responds to rectifications and files appeals; the platform may act for it.
-* Callbacks are recorded by the platform and 市城运办 staff, or online by the rater themself.
+Reading and changing a rating is decided by :mod:`yiwang.identity.scopes` on a ``rating`` resource owned by the
+rated department and by the rater's account: platform administrators and internal identities see and do
+everything, leaders read within their area (the whole city without one), department staff read and answer their
+own department's ratings, raters see their own ratings. On top of that, 好差评 itself gives duties to one office:
+
+* The staff of 市城运办 (``cityops``, which runs 好差评 and the 12345 callbacks) see every rating and record
+  callbacks; the rater may record their own callback online.
 * Appeals are decided by platform reviewers or 市城运办 staff — never by the department that filed them,
   and never by the person who filed them.
 """
 
 from __future__ import annotations
 
+from yiwang.identity import scopes
+from yiwang.identity.scopes import ResourceKind, ResourceRef, Role
 from yiwang.kernel.actor import Actor
 
-PLATFORM_ROLES = ("platform_admin", "platform", "system")
-DEPARTMENT_ROLES = ("department_staff", "dispatcher", "hotline_operator")
+PLATFORM_ROLES = (Role.PLATFORM_ADMIN.value, *sorted(scopes.INTERNAL_ROLES))
+DEPARTMENT_ROLES = tuple(role.value for role in scopes.DEPARTMENT_ROLES)
 RATINGS_OFFICE = "cityops"
 """The department that runs 好差评 (成都市城市运行和政务服务管理办公室)."""
+
+WHOLE_CITY = ResourceRef(kind=ResourceKind.RATING)
+"""A rating of no particular department or rater: whoever reads it reads every rating."""
+
+
+def rating_ref(*, department_code: str | None, rater_id: str | None = None) -> ResourceRef:
+    """The access description of a rating (and of its rectification and appeal)."""
+    return ResourceRef(kind=ResourceKind.RATING, owner_department=department_code, owner_account_id=rater_id)
 
 
 def is_platform(actor: Actor) -> bool:
@@ -31,32 +43,27 @@ def is_ratings_office(actor: Actor) -> bool:
 
 def sees_everything(actor: Actor) -> bool:
     """Whether the actor sees every department's ratings."""
-    if is_platform(actor):
-        return True
-    if actor.has_role("leader"):
+    if scopes.can_read(actor, WHOLE_CITY):
         return True
     return is_ratings_office(actor)
 
 
 def in_department(actor: Actor, department_code: str) -> bool:
-    """Whether the actor works for the rated department."""
-    return actor.has_role(*DEPARTMENT_ROLES) and actor.department == department_code
+    """Whether the identity rules let the actor read the ratings of ``department_code`` (their own department)."""
+    return actor.department == department_code and scopes.can_read(actor, rating_ref(department_code=department_code))
 
 
 def can_read(actor: Actor, *, department_code: str, rater_id: str) -> bool:
     """Whether the actor may see a rating (and its rectification and appeal)."""
-    if sees_everything(actor):
+    if scopes.can_read(actor, rating_ref(department_code=department_code, rater_id=rater_id)):
         return True
-    if in_department(actor, department_code):
-        return True
-    return actor.id == rater_id
+    return is_ratings_office(actor)
 
 
 def can_respond(actor: Actor, *, department_code: str) -> bool:
-    """Whether the actor may report the rectification of a bad rating."""
-    if is_platform(actor):
-        return True
-    return in_department(actor, department_code)
+    """Whether the actor may report the rectification of a bad rating (the rated department changes it)."""
+    decision = scopes.decide(actor, rating_ref(department_code=department_code), "write")
+    return decision is scopes.Decision.ALLOWED
 
 
 def can_record_callback(actor: Actor, *, rater_id: str) -> bool:
@@ -70,9 +77,7 @@ def can_record_callback(actor: Actor, *, rater_id: str) -> bool:
 
 def can_file_appeal(actor: Actor, *, department_code: str) -> bool:
     """Whether the actor may appeal against a rating of their department."""
-    if is_platform(actor):
-        return True
-    return in_department(actor, department_code)
+    return can_respond(actor, department_code=department_code)
 
 
 def can_decide_appeal(actor: Actor, *, department_code: str, filed_by: str) -> bool:

@@ -140,7 +140,7 @@ def _scope(actor: Actor) -> ColumnElement[bool] | None:
     if access.sees_everything(actor):
         return None
     conditions: list[ColumnElement[bool]] = [Rating.rater_id == actor.id]
-    if actor.has_role(*access.DEPARTMENT_ROLES) and actor.department:
+    if actor.department and access.in_department(actor, actor.department):
         conditions.append(Rating.department_code == actor.department)
     return or_(*conditions) if conditions else false()
 

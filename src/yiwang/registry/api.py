@@ -44,6 +44,7 @@ def get_overview(session: SessionDep) -> Overview:
 def search_enterprises(
     *,
     session: SessionDep,
+    actor: ActorDep,
     q: Annotated[str | None, Query(description="企业名称或统一社会信用代码（部分匹配）")] = None,
     district: Annotated[str | None, Query(description="所在区县代码（6位）")] = None,
     industry: Annotated[str | None, Query(description="行业门类 A–T")] = None,
@@ -60,13 +61,14 @@ def search_enterprises(
         status=status_,
         page=page,
         page_size=page_size,
+        actor=actor,
     )
 
 
 @router.post("/enterprises", status_code=status.HTTP_201_CREATED, summary="登记市场主体")
-def create_enterprise(session: SessionDep, data: EnterpriseCreate) -> EnterpriseRead:
+def create_enterprise(session: SessionDep, actor: ActorDep, data: EnterpriseCreate) -> EnterpriseRead:
     """Register a market entity (422 with the Chinese reason when a field is invalid, 409 when it exists)."""
-    return services.create_enterprise(session, data=data)
+    return services.create_enterprise(session, data=data, actor=actor)
 
 
 @router.get("/enterprises/{uscc}", summary="一企一档")
@@ -83,20 +85,22 @@ def get_enterprise_profile(
 
 @router.get("/persons", summary="查询自然人（脱敏）")
 def search_persons(
+    *,
     session: SessionDep,
+    actor: ActorDep,
     q: Annotated[str | None, Query(description="公民身份号码或姓名（精确匹配）")] = None,
     district: Annotated[str | None, Query(description="户籍区县代码（6位）")] = None,
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
 ) -> Page[PersonRead]:
     """Persons by exact ID number or exact name; ID numbers, phones and addresses masked."""
-    return services.search_persons(session, q=q, district_code=district, page=page, page_size=page_size)
+    return services.search_persons(session, q=q, district_code=district, page=page, page_size=page_size, actor=actor)
 
 
 @router.post("/persons", status_code=status.HTTP_201_CREATED, summary="登记自然人")
-def create_person(session: SessionDep, data: PersonCreate) -> PersonRead:
+def create_person(session: SessionDep, actor: ActorDep, data: PersonCreate) -> PersonRead:
     """Register a natural person; the answer is masked like every other read."""
-    return services.create_person(session, data=data)
+    return services.create_person(session, data=data, actor=actor)
 
 
 @router.get("/persons/{id_number}", summary="一人一档（默认脱敏）")
@@ -105,13 +109,22 @@ def get_person_profile(
     session: SessionDep,
     actor: ActorDep,
     id_number: str,
-    unmask: Annotated[bool, Query(description="显示未脱敏信息（记入审计日志）")] = False,
+    unmask: Annotated[
+        bool, Query(description="显示未脱敏信息（须有权限并填写用途 unmask_purpose，记入审计日志）")
+    ] = False,
+    unmask_purpose: Annotated[str | None, Query(max_length=200, description="查看完整信息的用途（必填）")] = None,
     purpose: Annotated[str, Query(description="查询用途（记入审计日志）")] = services.PERSON_PURPOSE,
     legal_basis: Annotated[str, Query(description="法律依据（记入审计日志）")] = services.DEFAULT_LEGAL_BASIS,
 ) -> PersonProfile:
     """A person's base data and records; masked unless ``unmask=true``; every read audited."""
     return services.get_person_profile(
-        session, actor=actor, id_number=id_number, purpose=purpose, legal_basis=legal_basis, unmask=unmask
+        session,
+        actor=actor,
+        id_number=id_number,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        unmask=unmask,
+        unmask_purpose=unmask_purpose,
     )
 
 
@@ -139,7 +152,9 @@ def list_import_kinds() -> list[dict[str, object]]:
     responses={422: {"model": ImportReport, "description": "有不合格的行：逐行错误清单，未写入任何数据"}},
 )
 def import_records(
+    *,
     session: SessionDep,
+    actor: ActorDep,
     kind: str,
     file: Annotated[UploadFile, File(description="CSV（UTF-8/GB18030）或 .xlsx 文件")],
     dry_run: Annotated[bool, Query(description="只校验，不写入")] = False,
@@ -153,6 +168,7 @@ def import_records(
         filename=file.filename or "upload",
         owner_department=department,
         dry_run=dry_run,
+        actor=actor,
     )
     if not report.valid:
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=report.model_dump(mode="json"))

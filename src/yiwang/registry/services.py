@@ -12,17 +12,20 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from sqlalchemy import ColumnElement, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, false, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from yiwang.db import utcnow
 from yiwang.geo import services as geo_services
-from yiwang.kernel.actor import Actor
+from yiwang.identity import scopes
+from yiwang.identity.scopes import ResourceKind, ResourceRef
+from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, SourceUnavailableError, ValidationError
 from yiwang.kernel.identifiers import validate_citizen_id, validate_uscc
 from yiwang.kernel.masking import mask_id_number
@@ -69,6 +72,50 @@ MAX_REPORTED_ERRORS = 1000
 EXPIRING_DAYS = 30
 
 log = get_logger("yiwang.registry")
+
+
+# --- access --------------------------------------------------------------------------------------------------
+
+
+def _authorize_write(actor: Actor, ref: ResourceRef) -> None:
+    """Registering a new subject or importing rows: refused with 403 (never "not found": nothing is hidden)."""
+    from yiwang.identity import access  # noqa: PLC0415 - identity.access reads this module's searches
+
+    try:
+        access.authorize(actor, ref, "write")
+    except NotFoundError:
+        raise access.PermissionDeniedError(
+            f"您没有登记或导入{scopes.kind_label(ref.kind)}的权限", field=ref.kind
+        ) from None
+
+
+def _scope_condition(
+    actor: Actor,
+    *,
+    kind: ResourceKind,
+    district: InstrumentedAttribute[str],
+    street: InstrumentedAttribute[str | None],
+    subject: InstrumentedAttribute[str],
+) -> ColumnElement[bool] | None:
+    """SQL limiting a base-register search to what the actor may read (None: the whole register).
+
+    The access rules decide: each area or subject the actor is tied to is offered to them as a resource and
+    kept as a filter when they may read it, so the rules live in one place and the query never over-fetches.
+    """
+    base = ResourceRef(kind=kind, owner_department=BASE_REGISTER_DEPARTMENT)
+    if scopes.can_read(actor, base):
+        return None
+    clauses: list[ColumnElement[bool]] = []
+    if actor.district_code and scopes.can_read(actor, replace(base, district_code=actor.district_code)):
+        clauses.append(district == actor.district_code)
+    area_street = actor.street_code or (actor.grid_code[:9] if actor.grid_code else None)
+    if area_street and scopes.can_read(actor, replace(base, street_code=area_street)):
+        clauses.append(street == area_street)
+    own = actor.person_id_number if kind == ResourceKind.PERSON else actor.enterprise_uscc
+    probe = replace(base, person_id_number=own) if kind == ResourceKind.PERSON else replace(base, enterprise_uscc=own)
+    if own and scopes.can_read(actor, probe):
+        clauses.append(subject == own)
+    return or_(*clauses) if clauses else false()
 
 
 # --- departments ---------------------------------------------------------------------------------------------
@@ -132,8 +179,20 @@ def list_departments(session: Session, *, with_counts: bool = True) -> list[Depa
     ]
 
 
-def create_person(session: Session, *, data: PersonCreate) -> PersonRead:
-    """Register a natural person after checking the ID number, its agreement with sex/birth date, and places."""
+def create_person(session: Session, *, data: PersonCreate, actor: Actor = SYSTEM_ACTOR) -> PersonRead:
+    """Register a natural person after checking the ID number, its agreement with sex/birth date, and places.
+
+    Only those who may write the population register (its department's staff, platform administrators) may.
+    """
+    _authorize_write(
+        actor,
+        ResourceRef(
+            kind=ResourceKind.PERSON,
+            owner_department=BASE_REGISTER_DEPARTMENT,
+            district_code=data.household_district_code,
+            street_code=data.household_street_code,
+        ),
+    )
     checked = rules.check_person(
         data.model_dump(), known_codes=geo_services.known_division_codes(session), today=rules.city_today()
     )
@@ -152,8 +211,20 @@ def create_person(session: Session, *, data: PersonCreate) -> PersonRead:
     return reads.person_read(person, reads.division_names(session), masked=True)
 
 
-def create_enterprise(session: Session, *, data: EnterpriseCreate) -> EnterpriseRead:
-    """Register a market entity after checking its code, type, industry, capital, dates and places."""
+def create_enterprise(session: Session, *, data: EnterpriseCreate, actor: Actor = SYSTEM_ACTOR) -> EnterpriseRead:
+    """Register a market entity after checking its code, type, industry, capital, dates and places.
+
+    Only those who may write the legal-entity register (its department's staff, platform administrators) may.
+    """
+    _authorize_write(
+        actor,
+        ResourceRef(
+            kind=ResourceKind.ENTERPRISE,
+            owner_department=BASE_REGISTER_DEPARTMENT,
+            district_code=data.district_code,
+            street_code=data.street_code,
+        ),
+    )
     checked = rules.check_enterprise(
         data.model_dump(), known_codes=geo_services.known_division_codes(session), today=rules.city_today()
     )
@@ -225,10 +296,23 @@ def search_enterprises(
     status: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Page[EnterpriseRead]:
-    """Enterprises whose name or 统一社会信用代码 contains ``q``, filtered, in name order, with the total."""
+    """Enterprises whose name or 统一社会信用代码 contains ``q``, filtered, in name order, with the total.
+
+    Only the enterprises ``actor`` may read are searched (an enterprise agent finds only their own).
+    """
     page, page_size = _page_bounds(page, page_size)
     conditions = _enterprise_filters(q=q, district_code=district_code, industry_section=industry_section, status=status)
+    scope = _scope_condition(
+        actor,
+        kind=ResourceKind.ENTERPRISE,
+        district=Enterprise.district_code,
+        street=Enterprise.street_code,
+        subject=Enterprise.uscc,
+    )
+    if scope is not None:
+        conditions.append(scope)
     total = session.scalar(select(func.count()).select_from(Enterprise).where(*conditions)) or 0
     rows = session.scalars(
         select(Enterprise)
@@ -254,8 +338,12 @@ def search_persons(
     district_code: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Page[PersonRead]:
-    """Persons by exact 公民身份号码 or exact name (masked); an empty query finds nobody (no population listing)."""
+    """Persons by exact 公民身份号码 or exact name (masked); an empty query finds nobody (no population listing).
+
+    Only the persons ``actor`` may read are searched (a citizen finds only themselves).
+    """
     page, page_size = _page_bounds(page, page_size)
     text = (q or "").strip()
     if not text:
@@ -266,6 +354,15 @@ def search_persons(
     conditions = [condition]
     if district_code:
         conditions.append(Person.household_district_code == district_code)
+    scope = _scope_condition(
+        actor,
+        kind=ResourceKind.PERSON,
+        district=Person.household_district_code,
+        street=Person.household_street_code,
+        subject=Person.id_number,
+    )
+    if scope is not None:
+        conditions.append(scope)
     total = session.scalar(select(func.count()).select_from(Person).where(*conditions)) or 0
     rows = session.scalars(
         select(Person).where(*conditions).order_by(Person.id).offset((page - 1) * page_size).limit(page_size)
@@ -290,8 +387,9 @@ def search(
     status: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Page[EnterpriseRead] | Page[PersonRead]:
-    """Search enterprises (name/USCC substring, filters) or persons (exact ID number or name, masked)."""
+    """Search enterprises (name/USCC substring, filters) or persons (exact ID number or name, masked), in scope."""
     if kind == "enterprise":
         return search_enterprises(
             session,
@@ -301,9 +399,10 @@ def search(
             status=status,
             page=page,
             page_size=page_size,
+            actor=actor,
         )
     if kind == "person":
-        return search_persons(session, q=q, district_code=district_code, page=page, page_size=page_size)
+        return search_persons(session, q=q, district_code=district_code, page=page, page_size=page_size, actor=actor)
     raise ValidationError(f"搜索类别 {kind!r} 无效：应为 enterprise（企业）或 person（自然人）", field="kind")
 
 
@@ -335,6 +434,7 @@ def export_enterprises_csv(
     industry_section: str | None = None,
     status: str | None = None,
     batch_size: int = 2000,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> Iterator[str]:
     """The search result as CSV text chunks: UTF-8 with a BOM (so Excel opens it), Chinese headers.
 
@@ -342,6 +442,15 @@ def export_enterprises_csv(
     rows are then streamed in batches while the caller iterates, so the session must stay open until the end.
     """
     conditions = _enterprise_filters(q=q, district_code=district_code, industry_section=industry_section, status=status)
+    scope = _scope_condition(
+        actor,
+        kind=ResourceKind.ENTERPRISE,
+        district=Enterprise.district_code,
+        street=Enterprise.street_code,
+        subject=Enterprise.uscc,
+    )
+    if scope is not None:
+        conditions.append(scope)
     names = reads.division_names(session)
     return _csv_chunks(session, conditions, names, batch_size=batch_size)
 
@@ -577,8 +686,14 @@ def get_enterprise_profile(
     purpose: str = ENTERPRISE_PURPOSE,
     legal_basis: str = DEFAULT_LEGAL_BASIS,
 ) -> EnterpriseProfile:
-    """一企一档: base data and every department's records about the enterprise, each read audited."""
+    """一企一档: base data and every department's records about the enterprise, each read audited.
+
+    An enterprise outside the actor's scope is "not found", like a missing one.
+    """
+    from yiwang.identity import access  # noqa: PLC0415 - identity.access reads this module's searches
+
     code = parse_uscc(uscc)
+    access.access_enterprise(session, actor=actor, uscc=code)
     unavailable = sharing_services.unavailable_departments(session)
     base_request = sharing_services.AccessRequest(
         source_department=BASE_REGISTER_DEPARTMENT,
@@ -634,9 +749,21 @@ def get_person_profile(
     purpose: str = PERSON_PURPOSE,
     legal_basis: str = DEFAULT_LEGAL_BASIS,
     unmask: bool = False,
+    unmask_purpose: str | None = None,
 ) -> PersonProfile:
-    """一人一档: a person's base data (ID number, phone, address masked unless ``unmask``) and records, audited."""
+    """一人一档: a person's base data (ID number, phone, address masked unless ``unmask``) and records, audited.
+
+    A person outside the actor's scope is "not found". Unmasking needs a role allowed to see clear text and a
+    purpose (``unmask_purpose``); it is recorded in the audit log, refusals (403) included.
+    """
+    from yiwang.identity import access  # noqa: PLC0415 - identity.access reads this module's searches
+
     number = parse_id_number(id_number)
+    access.access_person(session, actor=actor, id_number=number)
+    if unmask:
+        # A purpose of the read's own (not the default one) also states why clear text is needed.
+        reason = unmask_purpose or (purpose if purpose != PERSON_PURPOSE else "")
+        _unmask_person(session, actor=actor, number=number, purpose=reason)
     masked = not unmask
     unavailable = sharing_services.unavailable_departments(session)
     disclosed = (
@@ -691,6 +818,41 @@ def get_person_profile(
     )
 
 
+def _unmask_person(session: Session, *, actor: Actor, number: str, purpose: str) -> None:
+    """Clear text of a person's data: allowed (or refused, 403) and audited by ``identity.access.unmask``.
+
+    Code-constructed internal identities (jobs, seeding: no account can hold them) are trusted code paths that
+    the identity rules do not grant clear text to; their reads are still recorded as ``unmask`` entries.
+    """
+    from yiwang.identity import access  # noqa: PLC0415 - identity.access reads this module's searches
+
+    fields = access.UNMASKABLE_FIELDS["person"]
+    if not actor.has_role(*scopes.INTERNAL_ROLES):
+        access.unmask(
+            session,
+            actor=actor,
+            subject_kind="person",
+            subject_code=number,
+            fields=fields,
+            purpose=purpose,
+            legal_basis=access.UNMASK_LEGAL_BASIS,
+        )
+        return
+    if not purpose.strip():
+        raise ValidationError("查看完整个人信息必须填写用途", field="purpose")
+    request = sharing_services.AccessRequest(
+        source_department=BASE_REGISTER_DEPARTMENT,
+        subject_kind=SubjectKind.PERSON.value,
+        subject_code=number,
+        record_kind="unmask",
+        fields=fields,
+    )
+    sharing_services.record_access(
+        session, actor=actor, requests=[request], purpose=purpose, legal_basis=access.UNMASK_LEGAL_BASIS
+    )
+    session.commit()
+
+
 def get_person_profile_by_ref(
     session: Session,
     *,
@@ -699,13 +861,20 @@ def get_person_profile_by_ref(
     purpose: str = PERSON_PURPOSE,
     legal_basis: str = DEFAULT_LEGAL_BASIS,
     unmask: bool = False,
+    unmask_purpose: str | None = None,
 ) -> PersonProfile:
     """The person profile reached from a masked search result, whose link carries the opaque ``ref``."""
     number = session.scalar(select(Person.id_number).where(Person.id == int(ref))) if ref.isdigit() else None
     if number is None:
         raise NotFoundError(f"人员引用 {ref[:20]} 不存在", field="ref")
     return get_person_profile(
-        session, actor=actor, id_number=number, purpose=purpose, legal_basis=legal_basis, unmask=unmask
+        session,
+        actor=actor,
+        id_number=number,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        unmask=unmask,
+        unmask_purpose=unmask_purpose,
     )
 
 
@@ -733,6 +902,7 @@ def import_records(
     filename: str | None = None,
     owner_department: str | None = None,
     dry_run: bool = False,
+    actor: Actor = SYSTEM_ACTOR,
 ) -> ImportReport:
     """Check every row of a CSV/.xlsx file and, only if all rows pass, insert them all in one transaction.
 
@@ -748,6 +918,14 @@ def import_records(
     filename = filename or "upload"
     departments = session.execute(select(Department.code, Department.name, Department.short_name)).all()
     owner = import_checks.check_owner(spec, owner_department, {row.code for row in departments})
+    # Base kinds fill the population/legal-entity registers; the others are the owning department's records.
+    base_kind = ResourceKind.PERSON if spec.kind == "person" else ResourceKind.ENTERPRISE
+    _authorize_write(
+        actor,
+        ResourceRef(kind=base_kind, owner_department=BASE_REGISTER_DEPARTMENT)
+        if spec.is_base
+        else ResourceRef(kind=ResourceKind.DEPARTMENT_RECORD, owner_department=owner or spec.default_department),
+    )
     table = importers.read_table(data, filename, spec)
     header_map = importers.map_headers(spec, table.headers)
     today = rules.city_today()

@@ -39,6 +39,7 @@ def search_page(
     *,
     request: Request,
     session: SessionDep,
+    actor: ActorDep,
     templates: TemplatesDep,
     kind: str = "enterprise",
     q: TextQuery = None,
@@ -60,6 +61,7 @@ def search_page(
             industry_section=industry or None,
             status=status or None,
             page=page,
+            actor=actor,
         )
     except ValidationError as exc:
         error = exc.message
@@ -90,6 +92,7 @@ def persons_page() -> RedirectResponse:
 def export_enterprises(
     *,
     request: Request,
+    actor: ActorDep,
     q: TextQuery = None,
     district: TextQuery = None,
     industry: TextQuery = None,
@@ -101,7 +104,12 @@ def export_enterprises(
     session = factory()
     try:
         chunks = services.export_enterprises_csv(
-            session, q=q, district_code=district or None, industry_section=industry or None, status=status or None
+            session,
+            q=q,
+            district_code=district or None,
+            industry_section=industry or None,
+            status=status or None,
+            actor=actor,
         )
     except BaseException:
         session.close()
@@ -152,10 +160,13 @@ def person_page_by_ref(
     actor: ActorDep,
     ref: str,
     unmask: bool = False,
+    purpose: TextQuery = None,
 ) -> HTMLResponse:
     """The person page linked from masked search results (the link carries no personal data)."""
     try:
-        profile = services.get_person_profile_by_ref(session, actor=actor, ref=ref, unmask=unmask)
+        profile = services.get_person_profile_by_ref(
+            session, actor=actor, ref=ref, unmask=unmask, unmask_purpose=purpose
+        )
     except YiwangError as exc:
         return _error_page(templates, request, exc, title="一人一档")
     return templates.TemplateResponse(
@@ -172,10 +183,13 @@ def person_page(
     actor: ActorDep,
     id_number: str,
     unmask: bool = False,
+    purpose: TextQuery = None,
 ) -> HTMLResponse:
     """A person's base data and records, masked unless the viewer asks (and the audit log records it)."""
     try:
-        profile = services.get_person_profile(session, actor=actor, id_number=id_number, unmask=unmask)
+        profile = services.get_person_profile(
+            session, actor=actor, id_number=id_number, unmask=unmask, unmask_purpose=purpose
+        )
     except YiwangError as exc:
         return _error_page(templates, request, exc, title="一人一档")
     return templates.TemplateResponse(
@@ -223,6 +237,7 @@ def import_submit(
     request: Request,
     session: SessionDep,
     templates: TemplatesDep,
+    actor: ActorDep,
     kind: Annotated[str, Form()],
     file: Annotated[UploadFile, File()],
     department: Annotated[str, Form()] = "",
@@ -239,6 +254,7 @@ def import_submit(
             filename=file.filename or "upload",
             owner_department=department or None,
             dry_run=dry_run,
+            actor=actor,
         )
     except YiwangError as exc:
         error = exc.message

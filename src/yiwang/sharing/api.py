@@ -17,6 +17,7 @@ router = APIRouter(prefix="/api/sharing", tags=["sharing"])
 def audit_log(
     *,
     session: SessionDep,
+    actor: ActorDep,
     page: Annotated[int, Query(ge=1, description="页码")] = 1,
     page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE, description="每页条数")] = 50,
     actor_id: Annotated[str | None, Query(max_length=64, description="访问者")] = None,
@@ -24,7 +25,8 @@ def audit_log(
     source_department: Annotated[str | None, Query(max_length=32, description="数据来源部门代码")] = None,
     cross_department: Annotated[bool | None, Query(description="只看跨部门访问（true）或本部门访问（false）")] = None,
 ) -> Page[AuditEntryOut]:
-    """Audit rows, newest first; personal ID numbers are masked."""
+    """Audit rows in the caller's scope, newest first; personal ID numbers are masked."""
+    visible = services.ensure_audit_readable(actor)
     result = services.list_entries(
         session,
         page=page,
@@ -33,6 +35,7 @@ def audit_log(
         subject_code=subject_code,
         source_department=source_department,
         cross_department=cross_department,
+        visible_departments=visible,
     )
     return Page[AuditEntryOut](
         items=[AuditEntryOut.from_read(entry) for entry in result.items],
@@ -43,8 +46,9 @@ def audit_log(
 
 
 @router.get("/audit/verify", summary="校验审计日志哈希链")
-def audit_verify(session: SessionDep) -> VerifyResult:
+def audit_verify(session: SessionDep, actor: ActorDep) -> VerifyResult:
     """Walk the whole hash chain; ``ok`` is false and ``reason`` names the first bad row if it was tampered with."""
+    services.ensure_audit_readable(actor)
     return services.verify_chain(session)
 
 
@@ -58,7 +62,7 @@ def sources(session: SessionDep) -> list[SourceStatusRead]:
 def set_source(
     *, department_code: str, body: SourceStatusUpdate, session: SessionDep, actor: ActorDep
 ) -> SourceStatusRead:
-    """Mark a department's source available or unavailable; reads from an unavailable source fail with 503."""
+    """Mark a department's source available or unavailable (platform administrators only, 403 otherwise)."""
     return services.set_source_status(
         session, actor=actor, department_code=department_code, available=body.available, reason=body.reason
     )

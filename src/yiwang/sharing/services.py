@@ -74,7 +74,8 @@ def unavailable_departments(session: Session) -> dict[str, str]:
 def set_source_status(
     session: Session, *, actor: Actor, department_code: str, available: bool, reason: str = ""
 ) -> SourceStatusRead:
-    """Mark a department's data source available or unavailable (with a reason people can read)."""
+    """Mark a department's data source available or unavailable (with a reason people can read); admins only."""
+    ensure_source_admin(actor)
     code = _check_department_code(department_code, field="department_code")
     names = _department_names(session)
     if names and code not in names:
@@ -424,6 +425,43 @@ def _check_head(session: Session, *, head: Any, last_seq: int, prev_hash: str, c
 # --- reading -------------------------------------------------------------------------------------------------
 
 
+def audit_departments(actor: Actor) -> frozenset[str] | None:
+    """Whose audit entries ``actor`` may read: None for the whole log, else source departments (maybe none).
+
+    Platform administrators, internal jobs and leaders read the whole city's log; department staff read the
+    entries about data their department holds; everyone else reads nothing.
+    """
+    from yiwang.identity import scopes  # noqa: PLC0415 - identity.access imports this module
+
+    whole_city = scopes.ResourceRef(kind=scopes.ResourceKind.AUDIT_ENTRY)
+    if actor.has_role(scopes.Role.LEADER) or scopes.can_read(actor, whole_city):
+        return None
+    if actor.department is None or not actor.has_role(scopes.Role.DEPARTMENT_STAFF):
+        return frozenset()
+    own = scopes.ResourceRef(kind=scopes.ResourceKind.AUDIT_ENTRY, owner_department=actor.department)
+    return frozenset({actor.department}) if scopes.can_read(actor, own) else frozenset()
+
+
+def ensure_audit_readable(actor: Actor) -> frozenset[str] | None:
+    """:func:`audit_departments`, refusing (403) an actor who may read no audit entry at all."""
+    visible = audit_departments(actor)
+    if visible is not None and not visible:
+        from yiwang.identity.errors import PermissionDeniedError  # noqa: PLC0415 - see audit_departments
+
+        raise PermissionDeniedError("您没有查看审计日志的权限", field="audit_entry")
+    return visible
+
+
+def ensure_source_admin(actor: Actor) -> None:
+    """Only platform administrators (and internal jobs) switch department sources on and off (403 otherwise)."""
+    from yiwang.identity import scopes  # noqa: PLC0415 - identity.access imports this module
+    from yiwang.identity.errors import PermissionDeniedError  # noqa: PLC0415
+
+    if actor.has_role(scopes.Role.PLATFORM_ADMIN, *scopes.INTERNAL_ROLES):
+        return
+    raise PermissionDeniedError("只有平台管理员可以切换部门数据源状态", field="department_code")
+
+
 def list_entries(
     session: Session,
     *,
@@ -433,8 +471,12 @@ def list_entries(
     subject_code: str | None = None,
     source_department: str | None = None,
     cross_department: bool | None = None,
+    visible_departments: frozenset[str] | None = None,
 ) -> Page[AuditEntryRead]:
-    """Audit rows, newest first, filtered by actor, subject, source department and cross-department reads."""
+    """Audit rows, newest first, filtered by actor, subject, source department and cross-department reads.
+
+    ``visible_departments`` (from :func:`audit_departments`) limits the rows to those source departments.
+    """
     if page < 1:
         raise ValidationError("页码必须从1开始", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -445,6 +487,7 @@ def list_entries(
         subject_code=subject_code,
         source_department=source_department,
         cross_department=cross_department,
+        visible_departments=visible_departments,
     )
     total = session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
     rows = session.execute(
@@ -464,6 +507,7 @@ def iter_entries(
     source_department: str | None = None,
     cross_department: bool | None = None,
     batch_size: int = 2000,
+    visible_departments: frozenset[str] | None = None,
 ) -> Iterator[AuditEntryRead]:
     """Every matching audit row in chain order, read in batches (for exports of any size)."""
     names = _department_names(session)
@@ -475,6 +519,7 @@ def iter_entries(
             subject_code=subject_code,
             source_department=source_department,
             cross_department=cross_department,
+            visible_departments=visible_departments,
         )
         rows = session.execute(stmt.order_by(AuditEntry.seq).limit(batch_size)).mappings().all()
         if not rows:
@@ -511,6 +556,7 @@ def export_entries_csv(
     subject_code: str | None = None,
     source_department: str | None = None,
     cross_department: bool | None = None,
+    visible_departments: frozenset[str] | None = None,
 ) -> Iterator[str]:
     """The matching audit rows as CSV text chunks (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
     buffer = io.StringIO()
@@ -523,6 +569,7 @@ def export_entries_csv(
         subject_code=subject_code,
         source_department=source_department,
         cross_department=cross_department,
+        visible_departments=visible_departments,
     )
     for count, entry in enumerate(entries, start=1):
         writer.writerow(
@@ -559,7 +606,10 @@ def _filtered(
     subject_code: str | None,
     source_department: str | None,
     cross_department: bool | None,
+    visible_departments: frozenset[str] | None = None,
 ) -> Select[Any]:
+    if visible_departments is not None:
+        stmt = stmt.where(AuditEntry.source_department.in_(sorted(visible_departments)))
     if actor_id:
         stmt = stmt.where(AuditEntry.actor_id == actor_id.strip())
     if subject_code:

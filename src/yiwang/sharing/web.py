@@ -65,11 +65,13 @@ def audit_page(
     request: Request,
     session: SessionDep,
     templates: TemplatesDep,
+    actor: ActorDep,
     filters: FiltersDep,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    """The audit log table with filters, pagination, CSV export and the chain check button."""
-    result = services.list_entries(session, page=page, page_size=50, **asdict(filters))
+    """The audit log table (the caller's scope) with filters, pagination, CSV export and the chain check button."""
+    visible = services.ensure_audit_readable(actor)
+    result = services.list_entries(session, page=page, page_size=50, visible_departments=visible, **asdict(filters))
     return templates.TemplateResponse(
         request,
         "sharing/audit.html",
@@ -84,8 +86,9 @@ def audit_page(
 
 
 @router.get("/audit/verify", response_class=HTMLResponse, summary="校验审计哈希链（页面）")
-def audit_verify_page(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+def audit_verify_page(request: Request, session: SessionDep, templates: TemplatesDep, actor: ActorDep) -> Response:
     """Run the chain check; htmx requests get the result fragment, plain requests a whole page."""
+    services.ensure_audit_readable(actor)
     result = services.verify_chain(session)
     fragment = request.headers.get("HX-Request") == "true"
     template = "sharing/_verify_result.html" if fragment else "sharing/verify.html"
@@ -93,14 +96,15 @@ def audit_verify_page(request: Request, session: SessionDep, templates: Template
 
 
 @router.get("/audit.csv", summary="导出审计日志 CSV")
-def audit_csv(request: Request, filters: FiltersDep) -> StreamingResponse:
-    """Every matching audit row as CSV (UTF-8 with BOM), streamed however large the log."""
+def audit_csv(request: Request, actor: ActorDep, filters: FiltersDep) -> StreamingResponse:
+    """Every matching audit row in the caller's scope as CSV (UTF-8 with BOM), streamed however large the log."""
+    visible = services.ensure_audit_readable(actor)
     factory: sessionmaker[Session] = request.app.state.session_factory
 
     def body() -> Iterator[str]:
         # The stream outlives the request's own session, so it reads through a session of its own.
         with factory() as session:
-            yield from services.export_entries_csv(session, **asdict(filters))
+            yield from services.export_entries_csv(session, visible_departments=visible, **asdict(filters))
 
     filename = f"audit-{utcnow():%Y%m%d-%H%M%S}.csv"
     return StreamingResponse(

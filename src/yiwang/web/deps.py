@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from yiwang.config import Settings
-from yiwang.kernel.actor import CONSOLE_ACTOR, Actor
+from yiwang.kernel.actor import Actor
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -34,12 +34,24 @@ def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
-def get_actor() -> Actor:
-    """The acting identity (the platform console until Foundation II brings accounts)."""
-    return CONSOLE_ACTOR
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_actor(request: Request, session: SessionDep) -> Actor:
+    """The logged-in actor (session cookie or bearer token); pages redirect to /login, the API answers 401."""
+    from yiwang.identity import deps as identity_deps  # noqa: PLC0415 - identity.deps imports this module
+
+    return identity_deps.require_actor(request, identity_deps.current_actor(request, session))
+
+
+def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    """The logged-in actor, or None on public pages."""
+    from yiwang.identity import deps as identity_deps  # noqa: PLC0415
+
+    return identity_deps.current_actor(request, session)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]

@@ -2,16 +2,19 @@
 
 Filters every template may use: ``format_date`` (``2024年3月7日``; ``"short"`` → ISO), ``format_datetime``
 (北京时间 to the minute), ``format_money`` (``unit="万元"``, ``compact=True``), ``format_number``, ``mask``
-(``"id_number"``/``"phone"``/``"name"``/``"address"``), ``days_until`` and ``chart_rows`` (counts → chart rows);
+(``"id_number"``/``"phone"``/``"name"``/``"address"``), ``days_until`` and ``chart_rows`` (counts → chart rows),
+``role_label`` (a role code in Chinese);
 ``tojson`` accepts pydantic models, dates and decimals. Globals: ``page_window`` and ``page_link(request)`` for
 the pagination macro in ``_macros.html``, ``frontend_ready`` (the npm packages are installed, so charts and maps
-can load), ``map_tile_url`` and ``map_tile_attribution``.
+can load), ``map_tile_url`` and ``map_tile_attribution``, ``signed_in(request)`` (who is logged in, for the
+top bar), ``role_text(actor)`` (an actor's roles in Chinese).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,11 +25,68 @@ from starlette.requests import Request
 
 from yiwang import __version__
 from yiwang.config import Settings
+from yiwang.kernel.actor import Actor
+from yiwang.logs import get_logger
 from yiwang.web import formatting
 from yiwang.web.assets import vendor_ready
 from yiwang.web.charts import chart_rows
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+_log = get_logger("yiwang.web")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The logged-in account as the top bar shows it."""
+
+    username: str
+    display_name: str
+    role_label: str
+    unread: int
+
+
+def signed_in(request: Request | None) -> SignedIn | None:
+    """Who is logged in on this request (from the session cookie), with their unread message count; None if nobody.
+
+    Computed once per request (kept on ``request.state``): two indexed queries, on pages that render the top bar.
+    """
+    if request is None or "session" not in request.scope:
+        return None
+    cached: SignedIn | bool | None = getattr(request.state, "signed_in", False)
+    if cached is not False:
+        return cached if isinstance(cached, SignedIn) else None
+    result = _resolve_signed_in(request)
+    request.state.signed_in = result
+    return result
+
+
+def _resolve_signed_in(request: Request) -> SignedIn | None:
+    # Imported here: identity and notify render pages with these templates, so they import this module.
+    from yiwang.identity import deps as identity_deps  # noqa: PLC0415
+    from yiwang.identity import services as identity_services  # noqa: PLC0415
+    from yiwang.identity.scopes import ROLE_LABELS, Role  # noqa: PLC0415
+    from yiwang.notify import services as notify_services  # noqa: PLC0415
+
+    account_id = request.session.get(identity_deps.SESSION_ACCOUNT)
+    version = request.session.get(identity_deps.SESSION_VERSION)
+    if not isinstance(account_id, int) or not isinstance(version, int):
+        return None
+    factory = getattr(request.app.state, "session_factory", None)
+    if factory is None:
+        return None
+    try:
+        with factory() as session:
+            actor: Actor | None = identity_services.actor_for_session(
+                session, account_id=account_id, credentials_version=version
+            )
+            if actor is None:
+                return None
+            unread = notify_services.unread_count(session, actor=actor)
+    except Exception as exc:  # noqa: BLE001 - the top bar must never break a page (e.g. an error page)
+        _log.warning("top_bar_identity_failed", error=f"{type(exc).__name__}: {exc}"[:500])
+        return None
+    label = ROLE_LABELS[Role(actor.role)] if actor.role in Role._value2member_map_ else actor.role
+    return SignedIn(username=actor.id, display_name=actor.display_name or actor.id, role_label=label, unread=unread)
 
 
 def page_link(request: Request, param: str = "page") -> Callable[[int], str]:
@@ -50,6 +110,41 @@ def _jsonable(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
+PROCESS_ROLE_LABELS = {
+    "operator": "话务员",
+    "acceptor": "受理员",
+    "dispatcher": "派单员",
+    "handler": "承办单位",
+    "approver": "审批人员",
+    "window": "综合窗口",
+    "supervisor": "督办员",
+    "collector": "监督员",
+    "platform": "城运平台",
+    "system": "系统任务",
+}
+"""Chinese names of the roles process definitions use (account roles are named by the identity context)."""
+
+
+def role_label(role: str) -> str:
+    """One role in Chinese (account or process role); unknown names are shown as they are."""
+    from yiwang.identity.scopes import ROLE_LABELS, Role  # noqa: PLC0415 - identity imports this module
+
+    if role in Role._value2member_map_:
+        return ROLE_LABELS[Role(role)]
+    return PROCESS_ROLE_LABELS.get(role, role)
+
+
+def role_text(actor: Actor) -> str:
+    """An actor's roles in Chinese: account roles first, the process roles they play in brackets."""
+    from yiwang.identity.scopes import ROLE_LABELS, Role  # noqa: PLC0415 - identity imports this module
+
+    held = sorted({actor.role, *actor.roles})
+    account = [ROLE_LABELS[Role(r)] for r in held if r in Role._value2member_map_]
+    process = [PROCESS_ROLE_LABELS.get(r, r) for r in held if r not in Role._value2member_map_]
+    text = "、".join(account) or "、".join(process)
+    return f"{text}（{'、'.join(process)}）" if account and process else text
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     """Build the template environment with the globals and filters every page uses."""
     templates = Jinja2Templates(directory=TEMPLATES_DIR)
@@ -62,6 +157,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["map_tile_attribution"] = settings.map_tile_attribution
     env.globals["page_window"] = formatting.page_window
     env.globals["page_link"] = page_link
+    env.globals["signed_in"] = signed_in
+    env.globals["role_text"] = role_text
+    env.filters["role_label"] = role_label
     env.filters["format_date"] = formatting.format_date
     env.filters["format_datetime"] = formatting.format_datetime
     env.filters["format_money"] = formatting.format_money

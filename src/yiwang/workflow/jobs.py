@@ -24,8 +24,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -329,6 +330,56 @@ def _retry_one(
     _log.warning("workflow_timer_failed", timer=timer_id, attempts=attempts, error=error)
 
 
+class PeriodicTask(Protocol):
+    """A background job of some context: ``(session_factory, *, settings, now)``; safe to run again any time."""
+
+    def __call__(
+        self, session_factory: sessionmaker[Session], *, settings: Any = None, now: dt.datetime | None = None
+    ) -> object:
+        """Run the job once."""
+
+
+PeriodicTasks = Mapping[str, tuple[dt.timedelta, PeriodicTask]]
+"""Job name → (interval, job), the shape of each context's ``tasks.PERIODIC_TASKS``."""
+
+
+def platform_periodic_tasks() -> dict[str, tuple[dt.timedelta, PeriodicTask]]:
+    """The other contexts' periodic jobs the platform worker runs besides the timer sweep (outbox, overdue sweeps)."""
+    # Imported here: those contexts use workflow services, so importing them at module level would be circular.
+    from yiwang.notify import tasks as notify_tasks  # noqa: PLC0415
+    from yiwang.ratings import tasks as ratings_tasks  # noqa: PLC0415
+
+    return {**notify_tasks.PERIODIC_TASKS, **ratings_tasks.PERIODIC_TASKS}
+
+
+@dataclass(slots=True)
+class _Schedule:
+    """When each periodic job is next due (monotonic clock), so a slow job never shifts the timer sweep."""
+
+    tasks: PeriodicTasks
+    next_run: dict[str, float] = field(default_factory=dict)
+
+    def run_due(self, factory: sessionmaker[Session], settings: Settings) -> None:
+        """Run every job whose interval has passed; a failing job is logged and retried at its next interval."""
+        for name, (every, task) in self.tasks.items():
+            moment = time.monotonic()
+            if moment < self.next_run.get(name, 0.0):
+                continue
+            self.next_run[name] = moment + every.total_seconds()
+            try:
+                result = task(factory, settings=settings)
+            except Exception as exc:  # noqa: BLE001 - one broken job must not stop the worker or the others
+                _log.warning("periodic_task_failed", task=name, error=f"{type(exc).__name__}: {exc}"[:2000])
+            else:
+                _log.debug("periodic_task_done", task=name, result=str(result)[:200])
+
+    def wait_seconds(self, interval: float) -> float:
+        """How long to sleep: the sweep interval, or less when a periodic job falls due sooner."""
+        if not self.next_run:
+            return interval
+        return max(0.0, min(interval, min(self.next_run.values()) - time.monotonic()))
+
+
 def run_worker(
     settings: Settings,
     *,
@@ -338,19 +389,23 @@ def run_worker(
     lease_seconds: float = 60.0,
     until_idle: bool = False,
     on_fired: Callable[[int], None] | None = None,
+    periodic: PeriodicTasks | None = None,
 ) -> SweepReport:
     """Sweep every ``interval`` seconds until ``stop_event`` is set (or, with ``until_idle``, nothing is due).
 
-    Returns the totals of all sweeps.
+    Between sweeps it runs the ``periodic`` jobs when due (default: :func:`platform_periodic_tasks`; pass ``{}``
+    for the timer sweep alone). Returns the totals of all sweeps.
     """
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     calendar = load_calendar(getattr(settings, "holidays_file", None))
     worker = default_worker_id()
     totals = SweepReport()
-    _log.info("workflow_worker_started", worker=worker, interval=interval)
+    schedule = _Schedule(platform_periodic_tasks() if periodic is None else periodic)
+    _log.info("workflow_worker_started", worker=worker, interval=interval, periodic=sorted(schedule.tasks))
     try:
         while not stop_event.is_set():
+            schedule.run_due(factory, settings)
             report = sweep_once(
                 factory,
                 batch_size=batch_size,
@@ -365,19 +420,24 @@ def run_worker(
             if until_idle and report.claimed == 0:
                 break
             if report.claimed == 0:
-                stop_event.wait(interval)
+                stop_event.wait(schedule.wait_seconds(interval))
     finally:
         engine.dispose()
         _log.info("workflow_worker_stopped", worker=worker, **totals.as_dict())
     return totals
 
 
-def start_background_worker(settings: Settings, *, interval: float = 5.0) -> Callable[[], None]:
-    """Run the worker in a daemon thread (for ``yiwang demo``); returns a function that stops it and waits."""
+def start_background_worker(
+    settings: Settings, *, interval: float = 5.0, periodic: PeriodicTasks | None = None
+) -> Callable[[], None]:
+    """Run the worker in a daemon thread (for ``yiwang demo``); returns a function that stops it and waits.
+
+    ``periodic`` as for :func:`run_worker` (default: the platform's periodic jobs as well as the timer sweep).
+    """
     stop_event = threading.Event()
     thread = threading.Thread(
         target=run_worker,
-        kwargs={"settings": settings, "stop_event": stop_event, "interval": interval},
+        kwargs={"settings": settings, "stop_event": stop_event, "interval": interval, "periodic": periodic},
         name="yiwang-workflow-worker",
         daemon=True,
     )

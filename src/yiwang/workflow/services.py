@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from yiwang.db import as_utc, utcnow
+from yiwang.identity import access, scopes
+from yiwang.identity.scopes import AccessAction, Decision, ResourceKind, ResourceRef
 from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.workflow import engine
@@ -1003,7 +1005,7 @@ def perform_action(
     moment, cal = _now(now), calendar or get_calendar()
     inst = _load_instance(session, instance_id)
     definition = _model_by_id(session, inst.definition_id)
-    _check_visible(session, inst, definition, actor)
+    _check_visible(session, inst, definition, actor, "write")
     if inst.version != expected_version:
         raise ConflictError(CONFLICT_MESSAGE, field="expected_version")
     snapshot = _snapshot(session, inst)
@@ -1433,18 +1435,124 @@ def _summary(
     )
 
 
-def _check_visible(session: Session, inst: WorkflowInstance, definition: ProcessDefinition, actor: Actor) -> None:
-    """Who may see a case: admins, holders of a role of its definition, its creator, or a unit ever assigned."""
-    if engine.is_admin(definition, actor) or actor.id == inst.created_by:
-        return
-    if definition.roles and actor.has_role(*definition.roles):
-        return
-    units = engine.actor_units(actor)
-    if units and session.scalar(
-        select(exists().where(WorkflowAssignment.instance_id == inst.id, WorkflowAssignment.unit_code.in_(units)))
-    ):
-        return
-    raise NotFoundError(f"事项 {inst.id} 不存在或无权查看", field="instance_id")
+RESOURCE_KINDS: dict[str, ResourceKind] = {"appeal": ResourceKind.APPEAL, "incident": ResourceKind.INCIDENT}
+"""The protected resource kind of each definition's cases (others, such as 一件事 applications: 办件)."""
+
+_AREA_UNIT_LENGTHS = {6: "district_code", 9: "street_code"}
+"""Units named by a division code (a district or street government) rather than by a department code."""
+
+
+def _area(data: Mapping[str, Any]) -> dict[str, str | None]:
+    """District, street and grid of a case, from its data when the intake recorded them."""
+    return {
+        name: str(data[name]) if isinstance(data.get(name), str) and data[name] else None
+        for name in ("district_code", "street_code", "grid_code")
+    }
+
+
+def instance_refs(session: Session, inst: WorkflowInstance) -> list[ResourceRef]:
+    """How the access rules see a case: one ref per unit ever assigned (the owning departments), or one unowned.
+
+    Every ref carries the case's kind, its area (from its data) and its creator as the owning account.
+    """
+    area = _area(inst.data or {})
+    base = ResourceRef(
+        kind=RESOURCE_KINDS.get(inst.definition_key, ResourceKind.WORKFLOW_INSTANCE),
+        owner_account_id=inst.created_by,
+        district_code=area["district_code"],
+        street_code=area["street_code"],
+        grid_code=area["grid_code"],
+    )
+    units = sorted(
+        set(session.scalars(select(WorkflowAssignment.unit_code).where(WorkflowAssignment.instance_id == inst.id)))
+    )
+    refs = []
+    for unit in units:
+        ref = replace(base, owner_department=unit)
+        # A district or street government assigned by its division code: the case lies in its area.
+        if unit.isdigit() and len(unit) == 6 and base.district_code is None:  # noqa: PLR2004 - district code
+            ref = replace(ref, district_code=unit)
+        elif unit.isdigit() and len(unit) == 9 and base.street_code is None:  # noqa: PLR2004 - street code
+            ref = replace(ref, street_code=unit)
+        refs.append(ref)
+    return refs or [base]
+
+
+def authorize_instance(session: Session, *, actor: Actor, inst: WorkflowInstance, action: AccessAction) -> None:
+    """Check a case against the identity rules: out of scope → "not found" (404), read-only → 403.
+
+    The case is in scope when any of its owning units (or its area, or its creator) lets the actor in; which
+    workflow *action* the actor may then take is the definition's business (roles, assigned units).
+    """
+    refs = instance_refs(session, inst)
+    decisions = [scopes.decide(actor, ref, action) for ref in refs]
+    best = next(d for d in (Decision.ALLOWED, Decision.FORBIDDEN, Decision.HIDDEN) if d in decisions)
+    access.authorize(actor, refs[decisions.index(best)], action, not_found=f"事项 {inst.id} 不存在或无权查看")
+
+
+def _check_visible(
+    session: Session,
+    inst: WorkflowInstance,
+    _definition: ProcessDefinition,
+    actor: Actor,
+    action: AccessAction = "read",
+) -> None:
+    """Who may see (``read``) or act on (``write``) a case: the identity rules, through :func:`authorize_instance`.
+
+    Which workflow action an actor in scope may take stays the definition's business (roles, assigned units).
+    """
+    authorize_instance(session, actor=actor, inst=inst, action=action)
+
+
+def _scope_condition(actor: Actor) -> ColumnElement[bool] | None:
+    """SQL keeping the cases the identity rules let the actor read (None: all), for queues and lists.
+
+    Each scope the actor has (their department, district, street or grid, own cases) is offered to the rules
+    as a resource; those the rules accept become filters, so the queue agrees with :func:`authorize_instance`.
+    """
+    inst = WorkflowInstance
+    clauses: list[ColumnElement[bool]] = [inst.created_by == actor.id]
+    everything = True
+    street = actor.street_code or (actor.grid_code[:9] if actor.grid_code else None)
+    for kind in (ResourceKind.APPEAL, ResourceKind.INCIDENT, ResourceKind.WORKFLOW_INSTANCE):
+        keys = [key for key, value in RESOURCE_KINDS.items() if value == kind]
+        of_kind = inst.definition_key.in_(keys) if keys else inst.definition_key.not_in(list(RESOURCE_KINDS))
+        if scopes.can_read(actor, ResourceRef(kind=kind)):
+            clauses.append(of_kind)
+            continue
+        everything = False
+        clauses.extend(_scope_clauses(actor, kind, of_kind, street))
+    return None if everything else or_(*clauses)
+
+
+def _assigned_to(unit: str) -> ColumnElement[bool]:
+    return exists().where(WorkflowAssignment.instance_id == WorkflowInstance.id, WorkflowAssignment.unit_code == unit)
+
+
+def _scope_clauses(
+    actor: Actor, kind: ResourceKind, of_kind: ColumnElement[bool], street: str | None
+) -> list[ColumnElement[bool]]:
+    inst = WorkflowInstance
+    clauses: list[ColumnElement[bool]] = []
+    own_department = ResourceRef(
+        kind=kind, owner_department=actor.department, district_code=actor.district_code, street_code=actor.street_code
+    )
+    if actor.department and scopes.can_read(actor, own_department):
+        clauses.append(and_(of_kind, _assigned_to(actor.department)))
+    if actor.district_code and scopes.can_read(actor, ResourceRef(kind=kind, district_code=actor.district_code)):
+        in_district = or_(
+            inst.data["district_code"].as_string() == actor.district_code,
+            _assigned_to(actor.district_code),
+        )
+        clauses.append(and_(of_kind, in_district))
+    if street and scopes.can_read(actor, ResourceRef(kind=kind, street_code=street)):
+        in_street = or_(
+            inst.data["street_code"].as_string() == street,
+            inst.data["grid_code"].as_string().startswith(street),
+            _assigned_to(street),
+        )
+        clauses.append(and_(of_kind, in_street))
+    return clauses
 
 
 def get_instance_view(
@@ -1772,6 +1880,9 @@ def list_queue(
         ),
     )
     conditions = _tab_conditions(session, actor, tab, late)
+    scope = _scope_condition(actor)
+    if scope is not None:
+        conditions.append(scope)
     conditions += _filter_conditions(
         definition_key=definition_key, state=state, overdue=overdue, text=text, priority=priority, late=late
     )

@@ -4,7 +4,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,15 +14,12 @@ from yiwang.web.assets import vendor_ready
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"]
-
 
 @pytest.fixture(scope="module")
-def live_url(shared_geo_url) -> Iterator[str]:
+def live_url(shared_geo_url, chromium) -> Iterator[str]:
     settings = Settings(database_url=shared_geo_url, grid_cell_m=5000, log_level="WARNING")
-    if not CHROMIUM.exists() or not vendor_ready(settings.frontend_dir):
-        pytest.skip("needs /usr/bin/chromium and the npm packages (npm ci)")
+    if not vendor_ready(settings.frontend_dir):
+        pytest.skip("needs the npm packages (npm ci)")
     import uvicorn
 
     app = create_app(settings)
@@ -47,19 +43,15 @@ def live_url(shared_geo_url) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(live_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(20_000)
-        new_page = context.new_page()
-        errors: list[str] = []
-        new_page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield new_page
-        browser.close()
-        assert not errors, errors
+def page(live_url, browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    new_page = context.new_page()
+    errors: list[str] = []
+    new_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield new_page
+    context.close()
+    assert not errors, errors
 
 
 def test_overview_map_draws_the_twenty_districts(page, live_url):

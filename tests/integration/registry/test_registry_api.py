@@ -56,7 +56,9 @@ def test_person_profile_endpoint_masks_by_default(client):
     masked = client.get(f"/api/registry/persons/{PERSON_ID}").json()
     assert masked["masked"] is True
     assert masked["person"]["id_number"] == "510107********0314"
-    unmasked = client.get(f"/api/registry/persons/{PERSON_ID}", params={"unmask": "true"}).json()
+    unmasked = client.get(
+        f"/api/registry/persons/{PERSON_ID}", params={"unmask": "true", "unmask_purpose": "核实户籍信息"}
+    ).json()
     assert unmasked["person"]["id_number"] == PERSON_ID
 
 
@@ -198,7 +200,7 @@ def test_person_pages(client):
     assert "居民身份证" in masked.text
     assert "138****0001" in masked.text
     assert "13800000001" not in masked.text
-    unmasked = client.get(f"/registry/persons/{PERSON_ID}", params={"unmask": "true"})
+    unmasked = client.get(f"/registry/persons/{PERSON_ID}", params={"unmask": "true", "purpose": "核实户籍信息"})
     assert "13800000001" in unmasked.text
     persons = client.get("/api/registry/persons", params={"q": "张示例"}).json()
     by_ref = client.get(f"/registry/persons/ref/{persons['items'][0]['ref']}")

@@ -4,13 +4,27 @@ import pytest
 from registry_testdata import PERSON_ID, RICH_USCC
 from sqlalchemy import func, select
 
-from yiwang.kernel.actor import Actor
+from yiwang.identity.errors import PermissionDeniedError
+from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import NotFoundError, SourceUnavailableError, ValidationError
 from yiwang.registry import services
 from yiwang.sharing import services as sharing_services
 from yiwang.sharing.models import AuditEntry
 
-OFFICER = Actor(id="officer-1", department="market", role="officer", display_name="市场监管专员")
+OFFICER = Actor(
+    id="officer-1",
+    department="market",
+    role="department_staff",
+    display_name="市场监管专员",
+    roles=frozenset({"department_staff"}),
+)
+REGISTRAR = Actor(
+    id="registrar-1",
+    department="cityops",
+    role="department_staff",
+    display_name="城运办数据专员",
+    roles=frozenset({"department_staff"}),
+)
 
 
 def audit(session, subject_code):
@@ -79,7 +93,7 @@ def test_enterprise_profile_writes_one_audit_row_per_department_and_kind(session
 
 def test_unavailable_source_is_shown_and_audited_without_reading(session):
     sharing_services.set_source_status(
-        session, actor=OFFICER, department_code="tax", available=False, reason="金税系统升级维护"
+        session, actor=SYSTEM_ACTOR, department_code="tax", available=False, reason="金税系统升级维护"
     )
     profile = services.get_enterprise_profile(session, actor=OFFICER, uscc=RICH_USCC)
     tax_sections = [s for s in profile.sections if s.department_code == "tax"]
@@ -101,7 +115,7 @@ def test_unavailable_source_is_shown_and_audited_without_reading(session):
 
 def test_base_register_unavailable_refuses_after_auditing(session):
     sharing_services.set_source_status(
-        session, actor=OFFICER, department_code="cityops", available=False, reason="停机"
+        session, actor=SYSTEM_ACTOR, department_code="cityops", available=False, reason="停机"
     )
     with pytest.raises(SourceUnavailableError):
         services.get_enterprise_profile(session, actor=OFFICER, uscc=RICH_USCC)
@@ -136,7 +150,16 @@ def test_person_profile_is_masked_by_default_and_unmasking_is_audited(session):
     assert certificate.holder_name == "张**"
     assert certificate.subject_code == "510107********0314"
 
-    unmasked = services.get_person_profile(session, actor=OFFICER, id_number=PERSON_ID, unmask=True)
+    # Clear text is for the register's own staff only, with a purpose; a refusal is audited too.
+    with pytest.raises(PermissionDeniedError):
+        services.get_person_profile(session, actor=OFFICER, id_number=PERSON_ID, unmask=True, unmask_purpose="核实")
+    with pytest.raises(ValidationError):
+        services.get_person_profile(session, actor=REGISTRAR, id_number=PERSON_ID, unmask=True)
+    unmasked = services.get_person_profile(
+        session, actor=REGISTRAR, id_number=PERSON_ID, unmask=True, unmask_purpose="核实户籍信息"
+    )
+    unmasks = [(e.outcome, e.actor_id) for e in audit(session, PERSON_ID) if e.record_kind == "unmask"]
+    assert sorted(unmasks) == [("denied", "officer-1"), ("granted", "registrar-1")]
     assert unmasked.person.id_number == PERSON_ID
     assert unmasked.person.phone == "13800000001"
     assert unmasked.sections[0].records[0].holder_name == "张示例"

@@ -52,7 +52,7 @@ def test_api_sources_and_switching(client: TestClient, session: Session) -> None
     response = client.put("/api/sharing/sources/tax", json={"available": False, "reason": "系统升级"})
     assert response.status_code == 200
     assert response.json()["available"] is False
-    assert response.json()["changed_by"] == "console"
+    assert response.json()["changed_by"] == "admin"
     assert services.unavailable_departments(session) == {"tax": "系统升级"}
 
     unknown = client.put("/api/sharing/sources/nosuch", json={"available": False})
