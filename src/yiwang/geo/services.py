@@ -316,7 +316,7 @@ def _regenerate(
             districts[layout.district_code],
             {"grid_cell_m": cell_m, "grid_layout_version": grid_layout.GRID_LAYOUT_VERSION},
         )
-        log.info(
+        log.debug(  # one line per district is detail; the load report sums it up
             "geo_grids_laid_out",
             district=layout.district_code,
             grids=len(layout.grids),
