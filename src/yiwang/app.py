@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from yiwang.identity import deps as identity_deps  # noqa: PLC0415 - composition root
 
     identity_deps.install(app, settings)
+    from yiwang import subscriptions  # noqa: PLC0415
+
+    subscriptions.install()
     return app
 
 

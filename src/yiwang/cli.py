@@ -38,10 +38,12 @@ app.command("worker")(workflow_cli.worker)
 @app.callback()
 def _configure() -> None:
     """Configure structured logging from the settings before any command runs."""
+    from yiwang import subscriptions  # noqa: PLC0415
     from yiwang.logs import configure_logging  # noqa: PLC0415
 
     settings = Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
+    subscriptions.install()
 
 
 @db_app.command("upgrade")

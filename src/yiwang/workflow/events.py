@@ -181,8 +181,50 @@ def publish(items: list[DomainEvent]) -> None:
                 )
 
 
+TxHandler = Callable[[Session, Any], None]
+_tx_handlers: dict[type[DomainEvent], list[TxHandler]] = defaultdict(list)
+
+
+def subscribe_in_transaction(event_type: type[E], handler: Callable[[Session, E], None]) -> Callable[[], None]:
+    """Call ``handler(session, event)`` just before the transaction that recorded the event commits.
+
+    For work that must commit with the change or not at all (queueing a notification in the outbox). Each call
+    runs in a savepoint: a failing handler is logged and rolled back alone, never taking the change with it.
+    Subscribing the same handler twice has no effect. Returns a function that removes the subscription.
+    """
+    with _lock:
+        if handler not in _tx_handlers[event_type]:
+            _tx_handlers[event_type].append(handler)
+
+    def unsubscribe() -> None:
+        with _lock:
+            if handler in _tx_handlers[event_type]:
+                _tx_handlers[event_type].remove(handler)
+
+    return unsubscribe
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    items = session.info.get(_PENDING_KEY, [])
+    done: set[int] = session.info.setdefault("workflow_tx_handled", set())
+    for item in list(items):
+        if id(item) in done:
+            continue
+        done.add(id(item))
+        with _lock:
+            handlers = [h for event_type, hs in _tx_handlers.items() if isinstance(item, event_type) for h in hs]
+        for handler in handlers:
+            try:
+                with session.begin_nested():
+                    handler(session, item)
+            except Exception:  # noqa: BLE001 - a notification must never undo the change it reports
+                _log.exception("workflow_tx_handler_failed", event_type=type(item).__name__, instance=item.instance_id)
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop("workflow_tx_handled", None)
     items = session.info.pop(_PENDING_KEY, [])
     if items:
         publish(items)
@@ -193,6 +235,7 @@ def _after_rollback(session: Session, _previous_transaction: Any) -> None:
     if session.in_transaction():
         return  # a savepoint rolled back; the outer transaction may still commit its events
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop("workflow_tx_handled", None)
 
 
 @dataclass(slots=True)

@@ -1450,6 +1450,44 @@ def _area(data: Mapping[str, Any]) -> dict[str, str | None]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class InstanceBrief:
+    """What a notification about an instance needs: no personal data, no access decision (internal use only)."""
+
+    instance_id: int
+    definition_key: str
+    subject_ref: str
+    title: str
+    created_by: str
+    due_at: dt.datetime | None
+    lead_unit: str | None
+    outcome: str | None
+
+
+def instance_brief(session: Session, *, instance_id: int) -> InstanceBrief:
+    """The brief of an instance for internal subscribers (notifications); callers facing people use the views."""
+    session.flush()  # called while a transaction is about to commit: see its own changes, never reload over them
+    inst = session.get(WorkflowInstance, instance_id)
+    if inst is None:
+        raise NotFoundError(f"事项 {instance_id} 不存在", field="instance_id")
+    lead = session.scalar(
+        select(WorkflowAssignment.unit_code)
+        .where(WorkflowAssignment.instance_id == instance_id, WorkflowAssignment.role == "主办")
+        .order_by(WorkflowAssignment.id.desc())
+        .limit(1)
+    )
+    return InstanceBrief(
+        instance_id=inst.id,
+        definition_key=inst.definition_key,
+        subject_ref=inst.subject_ref,
+        title=inst.title or inst.subject_ref,
+        created_by=inst.created_by,
+        due_at=inst.due_at,
+        lead_unit=lead,
+        outcome=inst.outcome,
+    )
+
+
 def instance_refs(session: Session, inst: WorkflowInstance) -> list[ResourceRef]:
     """How the access rules see a case: one ref per unit ever assigned (the owning departments), or one unowned.
 
