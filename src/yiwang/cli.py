@@ -50,7 +50,7 @@ def _configure() -> None:
 def db_upgrade(revision: str = typer.Argument("head", help="目标版本")) -> None:
     """把数据库结构升级到最新版本。"""
     from yiwang import migrations  # noqa: PLC0415 - keeps Alembic off the start-up path of other commands
-    from yiwang.demo import redact_url  # noqa: PLC0415
+    from yiwang.db import redact_url  # noqa: PLC0415
 
     settings = Settings()
     migrations.upgrade(settings.database_url, revision)

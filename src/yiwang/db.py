@@ -81,3 +81,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_postgres(engine: Engine) -> bool:
     """Whether the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password hidden, for printing."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from yiwang import migrations
 from yiwang.config import PROJECT_ROOT, Settings
-from yiwang.db import make_engine, make_session_factory
+from yiwang.db import make_engine, make_session_factory, redact_url
 from yiwang.kernel.actor import Actor
 from yiwang.logs import configure_logging
 from yiwang.web.assets import vendor_ready
@@ -271,13 +271,3 @@ def links(settings: Settings, *, base_url: str) -> list[str]:
     lines += [f"  {zh} / {en}\n      {base_url}{path}" for zh, en, path in rows]
     lines.append("")
     return lines
-
-
-def redact_url(url: str) -> str:
-    """A database URL with its password hidden, for printing."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from yiwang.app import create_app
 from yiwang.cli import app as cli_app
 from yiwang.config import Settings
-from yiwang.db import make_engine, make_session_factory
-from yiwang.demo import account_lines, generate_password, redact_url
+from yiwang.db import make_engine, make_session_factory, redact_url
+from yiwang.demo import account_lines, generate_password
 from yiwang.identity import passwords
 from yiwang.identity import services as identity_services
 from yiwang.workflow import services as workflow_services

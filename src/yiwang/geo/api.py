@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from yiwang.geo import services
-from yiwang.geo.schemas import CommunityRead, DistrictRead, GeocodeRead, GridRead, Location, Page, StreetRead
+from yiwang.geo.schemas import CommunityRead, DistrictRead, GeocodeRead, GridRead, Location, StreetRead
 from yiwang.kernel.errors import NotFoundError, ValidationError
+from yiwang.kernel.pages import Page
 from yiwang.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/geo", tags=["geo"])

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 from yiwang.geo.geocoder import GeocodeStatus
 
@@ -120,21 +119,6 @@ class GeocodeRead(_Read):
     reason: str
     candidates: list[GeocodeCandidateRead] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list, description="识别到的地名（按出现顺序）")
-
-
-class Page(_Read, Generic[T]):
-    """One page of a list."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least 1)."""
-        return max(1, math.ceil(self.total / self.page_size))
 
 
 class LoadReport(_Read):

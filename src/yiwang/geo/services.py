@@ -34,10 +34,10 @@ from yiwang.geo.schemas import (
     GridRead,
     LoadReport,
     Location,
-    Page,
     StreetRead,
 )
 from yiwang.kernel.errors import NotFoundError, ValidationError
+from yiwang.kernel.pages import Page
 from yiwang.logs import get_logger
 
 log = get_logger("yiwang.geo")

@@ -17,13 +17,13 @@ from yiwang.identity.schemas import (
     AccountRead,
     AccountUpdate,
     IssuedToken,
-    Page,
     PasswordReset,
     RoleRead,
     TokenCreate,
     TokenRead,
 )
 from yiwang.identity.scopes import Role
+from yiwang.kernel.pages import Page
 from yiwang.web.deps import SessionDep
 
 router = APIRouter(prefix="/api/identity", tags=["identity"])

@@ -29,7 +29,6 @@ from yiwang.identity.schemas import (
     AccountUpdate,
     ExternalIdentity,
     IssuedToken,
-    Page,
     RoleRead,
     SessionGrant,
     TokenRead,
@@ -39,6 +38,7 @@ from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.identifiers import validate_citizen_id, validate_uscc
 from yiwang.kernel.masking import mask_id_number, mask_phone
+from yiwang.kernel.pages import Page
 from yiwang.logs import get_logger
 
 MAX_FAILED_LOGINS = 5

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse
 
+from yiwang.kernel.pages import Page
 from yiwang.registry import services
 from yiwang.registry.schemas import (
     DepartmentRead,
@@ -15,7 +16,6 @@ from yiwang.registry.schemas import (
     EnterpriseRead,
     ImportReport,
     Overview,
-    Page,
     PersonCreate,
     PersonProfile,
     PersonRead,

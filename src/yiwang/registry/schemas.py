@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of results with the total count."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-    pages: int
 
 
 class CountItem(BaseModel):

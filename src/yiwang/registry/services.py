@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, SourceUnavailableError, ValidationError
 from yiwang.kernel.identifiers import validate_citizen_id, validate_uscc
 from yiwang.kernel.masking import mask_id_number
+from yiwang.kernel.pages import Page
 from yiwang.logs import get_logger
 from yiwang.registry import import_checks, importers, profiles, reads, rules
 from yiwang.registry.industry import SECTIONS_BY_CODE, section_name
@@ -52,7 +52,6 @@ from yiwang.registry.schemas import (
     ImportReport,
     Option,
     Overview,
-    Page,
     PersonCreate,
     PersonProfile,
     PersonRead,
@@ -179,6 +178,16 @@ def list_departments(session: Session, *, with_counts: bool = True) -> list[Depa
     ]
 
 
+def _add_once(session: Session, row: Person | Enterprise, duplicate: ConflictError) -> None:
+    """Insert and commit; the unique key decides a duplicate (also between concurrent registrations)."""
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise duplicate from None
+
+
 def create_person(session: Session, *, data: PersonCreate, actor: Actor = SYSTEM_ACTOR) -> PersonRead:
     """Register a natural person after checking the ID number, its agreement with sex/birth date, and places.
 
@@ -198,15 +207,10 @@ def create_person(session: Session, *, data: PersonCreate, actor: Actor = SYSTEM
     )
     checked.raise_first()
     number = str(checked.values["id_number"])
-    if session.scalar(select(Person.id).where(Person.id_number == number)) is not None:
-        raise ConflictError(f"公民身份号码 {mask_id_number(number)} 已登记，不能重复登记", field="id_number")
     person = Person(**checked.values)
-    session.add(person)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ConflictError(f"公民身份号码 {mask_id_number(number)} 已登记，不能重复登记", field="id_number") from None
+    _add_once(
+        session, person, ConflictError(f"公民身份号码 {mask_id_number(number)} 已登记，不能重复登记", field="id_number")
+    )
     log.info("person_created", person_id=person.id)
     return reads.person_read(person, reads.division_names(session), masked=True)
 
@@ -230,15 +234,8 @@ def create_enterprise(session: Session, *, data: EnterpriseCreate, actor: Actor 
     )
     checked.raise_first()
     uscc = str(checked.values["uscc"])
-    if session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
-        raise ConflictError(f"统一社会信用代码 {uscc} 已登记，不能重复登记", field="uscc")
     enterprise = Enterprise(**checked.values)
-    session.add(enterprise)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ConflictError(f"统一社会信用代码 {uscc} 已登记，不能重复登记", field="uscc") from None
+    _add_once(session, enterprise, ConflictError(f"统一社会信用代码 {uscc} 已登记，不能重复登记", field="uscc"))
     log.info("enterprise_created", uscc=uscc)
     return reads.enterprise_read(enterprise, reads.division_names(session))
 
@@ -327,7 +324,6 @@ def search_enterprises(
         total=total,
         page=page,
         page_size=page_size,
-        pages=math.ceil(total / page_size) if total else 0,
     )
 
 
@@ -347,7 +343,7 @@ def search_persons(
     page, page_size = _page_bounds(page, page_size)
     text = (q or "").strip()
     if not text:
-        return Page[PersonRead](items=[], total=0, page=page, page_size=page_size, pages=0)
+        return Page[PersonRead](items=[], total=0, page=page, page_size=page_size)
     candidate = text.upper()
     looks_like_id = len(candidate) == 18 and candidate[:17].isdigit()  # noqa: PLR2004
     condition = Person.id_number == candidate if looks_like_id else Person.name == text
@@ -373,7 +369,6 @@ def search_persons(
         total=total,
         page=page,
         page_size=page_size,
-        pages=math.ceil(total / page_size) if total else 0,
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from yiwang.config import Settings
-from yiwang.db import make_engine, make_session_factory
+from yiwang.db import make_engine, make_session_factory, redact_url
 from yiwang.geo import services as geo_services
 from yiwang.kernel.errors import ConflictError, ValidationError
 from yiwang.logs import get_logger
@@ -75,14 +75,6 @@ def _progress(*, enabled: bool) -> Iterator[Progress]:
     )
     with display:
         yield display
-
-
-def _redact(url: str) -> str:
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
 
 
 # --------------------------------------------------------------------------------------------- demo scale
@@ -176,7 +168,7 @@ def seed_demo(
         as_of=as_of,
         counts=counts,
         seconds=time.perf_counter() - started,
-        target=_redact(settings.database_url),
+        target=redact_url(settings.database_url),
     )
     log.info("seed_demo_done", seed=seed, rows=report.total_rows, seconds=round(report.seconds, 2))
     return report

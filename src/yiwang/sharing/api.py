@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from yiwang.kernel.pages import Page
 from yiwang.sharing import services
-from yiwang.sharing.schemas import AuditEntryOut, Page, SourceStatusRead, SourceStatusUpdate, VerifyResult
+from yiwang.sharing.schemas import AuditEntryOut, SourceStatusRead, SourceStatusUpdate, VerifyResult
 from yiwang.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/api/sharing", tags=["sharing"])

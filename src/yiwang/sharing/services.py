@@ -22,10 +22,11 @@ from yiwang.db import as_utc, utcnow
 from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import SourceUnavailableError, ValidationError
 from yiwang.kernel.masking import mask_id_number
+from yiwang.kernel.pages import Page
 from yiwang.logs import get_logger
 from yiwang.sharing import chain
 from yiwang.sharing.models import AuditEntry, AuditHead, SourceStatus
-from yiwang.sharing.schemas import AuditEntryRead, Page, SourceStatusRead, VerifyResult
+from yiwang.sharing.schemas import AuditEntryRead, SourceStatusRead, VerifyResult
 
 T = TypeVar("T")
 
