@@ -54,12 +54,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _install_routes(app: FastAPI, settings: Settings) -> None:
     # Contexts are wired here, at the composition root, so importing yiwang.app stays cheap.
+    from yiwang.catalogue import api as catalogue_api  # noqa: PLC0415
+    from yiwang.catalogue import web as catalogue_web  # noqa: PLC0415
+    from yiwang.certs import api as certs_api  # noqa: PLC0415
+    from yiwang.certs import web as certs_web  # noqa: PLC0415
     from yiwang.geo import api as geo_api  # noqa: PLC0415
     from yiwang.geo import web as geo_web  # noqa: PLC0415
+    from yiwang.grants import api as grants_api  # noqa: PLC0415
+    from yiwang.grants import web as grants_web  # noqa: PLC0415
+    from yiwang.hotline import api as hotline_api  # noqa: PLC0415
+    from yiwang.hotline import web as hotline_web  # noqa: PLC0415
     from yiwang.identity import api as identity_api  # noqa: PLC0415
     from yiwang.identity import web as identity_web  # noqa: PLC0415
     from yiwang.notify import api as notify_api  # noqa: PLC0415
     from yiwang.notify import web as notify_web  # noqa: PLC0415
+    from yiwang.onestop import api as onestop_api  # noqa: PLC0415
+    from yiwang.onestop import web as onestop_web  # noqa: PLC0415
+    from yiwang.policies import api as policies_api  # noqa: PLC0415
+    from yiwang.policies import web as policies_web  # noqa: PLC0415
     from yiwang.ratings import api as ratings_api  # noqa: PLC0415
     from yiwang.ratings import web as ratings_web  # noqa: PLC0415
     from yiwang.registry import api as registry_api  # noqa: PLC0415
@@ -78,6 +90,12 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         workflow_api,
         notify_api,
         ratings_api,
+        hotline_api,
+        certs_api,
+        catalogue_api,
+        onestop_api,
+        policies_api,
+        grants_api,
     ):
         app.include_router(module.router)
     for module in (
@@ -89,6 +107,12 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         workflow_web,
         notify_web,
         ratings_web,
+        hotline_web,
+        certs_web,
+        catalogue_web,
+        onestop_web,
+        policies_web,
+        grants_web,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -5,10 +5,16 @@ from __future__ import annotations
 import typer
 
 from yiwang.bench import cli as bench_cli
+from yiwang.catalogue import cli as catalogue_cli
+from yiwang.certs import cli as certs_cli
 from yiwang.config import Settings
 from yiwang.geo import cli as geo_cli
+from yiwang.grants import cli as grants_cli
+from yiwang.hotline import cli as hotline_cli
 from yiwang.identity import cli as identity_cli
 from yiwang.notify import cli as notify_cli
+from yiwang.onestop import cli as onestop_cli
+from yiwang.policies import cli as policies_cli
 from yiwang.ratings import cli as ratings_cli
 from yiwang.registry import cli as registry_cli
 from yiwang.seed import cli as seed_cli
@@ -31,6 +37,12 @@ app.add_typer(workflow_cli.app, name="workflow")
 app.add_typer(notify_cli.app, name="notify")
 app.add_typer(ratings_cli.app, name="ratings")
 app.add_typer(bench_cli.app, name="bench")
+app.add_typer(hotline_cli.app, name="hotline")
+app.add_typer(certs_cli.app, name="certs")
+app.add_typer(catalogue_cli.app, name="catalogue")
+app.add_typer(onestop_cli.app, name="onestop")
+app.add_typer(policies_cli.app, name="policies")
+app.add_typer(grants_cli.app, name="grants")
 app.command("seed")(seed_cli.seed)
 app.command("worker")(workflow_cli.worker)
 

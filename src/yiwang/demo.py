@@ -8,6 +8,7 @@ worker (workflow timers, message delivery, overdue sweeps) running beside it.
 
 from __future__ import annotations
 
+import importlib
 import secrets
 import shutil
 import string
@@ -136,6 +137,8 @@ def prepare_accounts_and_cases(settings: Settings, *, password: str, echo: Echo 
                     f"   已生成 12345 诉求 {report.appeals} 件、一件事 {report.bundles} 件"
                     f" / created {report.appeals} appeals and {report.bundles} bundles"
                 )
+            for line in _prepare_contexts(session, settings):
+                echo(f"   {line}")
     finally:
         engine.dispose()
     return [
@@ -147,6 +150,21 @@ def prepare_accounts_and_cases(settings: Settings, *, password: str, echo: Echo 
         )
         for account in accounts
     ]
+
+
+DEMO_CONTEXTS = ("catalogue", "certs", "onestop", "hotline", "policies", "grants")
+"""Contexts whose ``demo.prepare`` adds demo data, in dependency order (the catalogue before applications, policies
+before grants)."""
+
+
+def _prepare_contexts(session: Session, settings: Settings) -> list[str]:
+    lines = []
+    for name in DEMO_CONTEXTS:
+        module = importlib.import_module(f"yiwang.{name}.demo")
+        line = module.prepare(session, settings=settings)
+        if line:
+            lines.append(line)
+    return lines
 
 
 def _citizen_id_number(session: Session) -> str | None:

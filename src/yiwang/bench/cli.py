@@ -48,3 +48,49 @@ def workflow(
         for key, value in result.items():
             typer.echo(f"{key:>24}: {value}")
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+# Each area's command below is owned by its context's team; the heavy module is imported only when it runs.
+
+
+@app.command("hotline")
+def hotline_command(
+    as_json: bool = typer.Option(False, "--json", help="最后一行输出 JSON 结果"),
+    shared_dir: str | None = typer.Option(None, help="公开数据集目录（默认 ../shared）"),
+) -> None:
+    """12345 分拨质量与速度：triage_p95_ms、category_macro_f1、department_top1。"""
+    from yiwang.bench import hotline as bench  # noqa: PLC0415
+
+    result = bench.run(Settings(), shared_dir=shared_dir)
+    _emit(result, as_json=as_json)
+
+
+@app.command("onestop")
+def onestop_command(
+    as_json: bool = typer.Option(False, "--json", help="最后一行输出 JSON 结果"),
+    seconds: int = typer.Option(60, help="持续负载时长（秒）"),
+) -> None:
+    """一网通办：秒批 p95、一件事提交 p95、持续负载吞吐。"""
+    from yiwang.bench import onestop as bench  # noqa: PLC0415
+
+    result = bench.run(Settings(), seconds=seconds)
+    _emit(result, as_json=as_json)
+
+
+@app.command("policies")
+def policies_command(
+    as_json: bool = typer.Option(False, "--json", help="最后一行输出 JSON 结果"),
+    scale: str = typer.Option("city", help="数据规模：city（400 万企业）或 demo"),
+) -> None:
+    """政策直达：全量匹配耗时、解释 p95、与 OpenFisca 的速度比。"""
+    from yiwang.bench import policies as bench  # noqa: PLC0415
+
+    result = bench.run(Settings(), scale=scale)
+    _emit(result, as_json=as_json)
+
+
+def _emit(result: dict[str, object], *, as_json: bool) -> None:
+    if not as_json:
+        for key, value in result.items():
+            typer.echo(f"{key:>24}: {value}")
+    typer.echo(json.dumps(result, ensure_ascii=False))

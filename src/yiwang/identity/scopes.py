@@ -89,6 +89,10 @@ class ResourceKind(enum.StrEnum):
     MESSAGE = "message"
     RATING = "rating"
     ACCOUNT = "account"
+    APPLICATION = "application"
+    CERTIFICATE = "certificate"
+    POLICY_MATCH = "policy_match"
+    GRANT = "grant"
 
 
 KIND_LABELS: dict[str, str] = {
@@ -102,6 +106,10 @@ KIND_LABELS: dict[str, str] = {
     ResourceKind.MESSAGE: "消息",
     ResourceKind.RATING: "评价",
     ResourceKind.ACCOUNT: "账户",
+    ResourceKind.APPLICATION: "办事申请",
+    ResourceKind.CERTIFICATE: "电子证照",
+    ResourceKind.POLICY_MATCH: "政策匹配结果",
+    ResourceKind.GRANT: "惠企资金",
 }
 
 SHARED_REGISTER_KINDS = frozenset({ResourceKind.PERSON, ResourceKind.ENTERPRISE})
@@ -110,7 +118,9 @@ SHARED_REGISTER_KINDS = frozenset({ResourceKind.PERSON, ResourceKind.ENTERPRISE}
 INTAKE_KINDS = frozenset({ResourceKind.APPEAL, ResourceKind.INCIDENT})
 """12345 appeals and city incidents (and their workflow instances): the city-wide intake of ``cityops``."""
 
-CASE_KINDS = frozenset({ResourceKind.WORKFLOW_INSTANCE, ResourceKind.APPEAL, ResourceKind.INCIDENT})
+CASE_KINDS = frozenset(
+    {ResourceKind.WORKFLOW_INSTANCE, ResourceKind.APPEAL, ResourceKind.INCIDENT, ResourceKind.APPLICATION}
+)
 """Cases (办件、诉求、事件): leaders act on them (督办, approvals), operators and dispatchers route them, grid
 workers report and verify them."""
 

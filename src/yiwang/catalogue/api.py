@@ -1,0 +1,7 @@
+"""catalogue: REST API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/catalogue", tags=["catalogue"])

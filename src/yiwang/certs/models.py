@@ -1,0 +1,3 @@
+"""certs: ORM models (tables created by this context's migration)."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""certs: Server-rendered pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["certs-pages"], include_in_schema=False)

@@ -1,0 +1,7 @@
+"""grants: REST API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/grants", tags=["grants"])

@@ -1,0 +1,7 @@
+"""grants: Server-rendered pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["grants-pages"], include_in_schema=False)

@@ -1,0 +1,1 @@
+"""Appeal triage: type, category, departments, jurisdiction, urgency, emergency redirect, with a confidence."""

@@ -1,0 +1,7 @@
+"""hotline: Server-rendered pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["hotline-pages"], include_in_schema=False)

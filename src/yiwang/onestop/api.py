@@ -1,0 +1,7 @@
+"""onestop: REST API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/onestop", tags=["onestop"])

@@ -1,0 +1,4 @@
+"""政策直达.
+
+policies as rules in a safe expression language, subject profiles, batch matching, explanations, budget simulation.
+"""

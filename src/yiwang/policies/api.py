@@ -1,0 +1,7 @@
+"""policies: REST API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/policies", tags=["policies"])
