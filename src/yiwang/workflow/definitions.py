@@ -103,6 +103,8 @@ class ActionDef:
     lead_only: bool = False
     within: TimeLimit | None = None
     branch: bool = False
+    discretionary: bool = False
+    """Taken at the role's discretion (e.g. 并单): available, but never puts the case in anyone's 待办 queue."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for API answers."""
@@ -117,6 +119,7 @@ class ActionDef:
             "assignee_only": self.assignee_only,
             "lead_only": self.lead_only,
             "branch": self.branch,
+            "discretionary": self.discretionary,
         }
 
 
@@ -326,6 +329,7 @@ class _Parser:
             "assignee_only",
             "lead_only",
             "within",
+            "discretionary",
         }
         extra = set(raw) - known
         if extra:
@@ -355,6 +359,7 @@ class _Parser:
             lead_only=self.flag(raw.get("lead_only"), f"{path}.lead_only"),
             within=self.time_limit(raw.get("within"), f"{path}.within"),
             branch=branch,
+            discretionary=self.flag(raw.get("discretionary"), f"{path}.discretionary"),
         )
 
     def state_map(

@@ -19,6 +19,7 @@ retried one by one, so one bad timer never blocks the others; a timer failing ``
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import socket
 import threading
@@ -343,13 +344,31 @@ PeriodicTasks = Mapping[str, tuple[dt.timedelta, PeriodicTask]]
 """Job name → (interval, job), the shape of each context's ``tasks.PERIODIC_TASKS``."""
 
 
+PERIODIC_TASK_MODULES = (
+    "yiwang.notify.tasks",
+    "yiwang.ratings.tasks",
+    "yiwang.hotline.tasks",
+    "yiwang.hotline.triage.tasks",
+    "yiwang.onestop.tasks",
+    "yiwang.grants.tasks",
+)
+"""Modules whose ``PERIODIC_TASKS`` the platform worker runs; a module that does not exist (yet) is skipped."""
+
+
 def platform_periodic_tasks() -> dict[str, tuple[dt.timedelta, PeriodicTask]]:
     """The other contexts' periodic jobs the platform worker runs besides the timer sweep (outbox, overdue sweeps)."""
-    # Imported here: those contexts use workflow services, so importing them at module level would be circular.
-    from yiwang.notify import tasks as notify_tasks  # noqa: PLC0415
-    from yiwang.ratings import tasks as ratings_tasks  # noqa: PLC0415
-
-    return {**notify_tasks.PERIODIC_TASKS, **ratings_tasks.PERIODIC_TASKS}
+    # Imported by name here: those contexts use workflow services, so importing them at module level would be
+    # circular, and the worker should not need editing whenever a context adds a job.
+    tasks: dict[str, tuple[dt.timedelta, PeriodicTask]] = {}
+    for name in PERIODIC_TASK_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        tasks.update(getattr(module, "PERIODIC_TASKS", {}))
+    return tasks
 
 
 @dataclass(slots=True)

@@ -1814,7 +1814,7 @@ def _counts_as_todo(action: ActionDef) -> bool:
     Discretionary actions a role may take at any time (改派, 催办, 督办, 提级) do not, or every dispatcher's and
     supervisor's queue would hold every open case.
     """
-    if action.effect in _DISCRETIONARY:
+    if action.discretionary or action.effect in _DISCRETIONARY:
         return False
     return (
         action.to is not None

@@ -98,7 +98,13 @@ def test_running_instances_keep_their_definition_version(wf_session: Session) ->
     body = copy.deepcopy(builtin_bodies()["appeal"])
     body["states"]["受理"]["actions"][0]["label"] = "受理登记"
     body["states"]["派单"]["actions"].append(
-        {"name": "merge", "label": "并单", "to": "办结", "roles": ["dispatcher"], "requires_reason": True}
+        {
+            "name": "close_as_invalid",
+            "label": "无效诉求办结",
+            "to": "办结",
+            "roles": ["dispatcher"],
+            "requires_reason": True,
+        }
     )
     with pytest.raises(ForbiddenError):
         services.publish_definition(wf_session, actor=WATER, body=body)
@@ -115,12 +121,12 @@ def test_running_instances_keep_their_definition_version(wf_session: Session) ->
     )
     assert old_view.label == "受理"
     old_actions = services.get_instance_view(wf_session, actor=DISPATCHER, instance_id=old.id, now=MONDAY).actions
-    assert "merge" not in [a.name for a in old_actions]
+    assert "close_as_invalid" not in [a.name for a in old_actions]
     services.perform_action(
         wf_session, actor=OPERATOR, instance_id=new.id, action="accept", expected_version=new.version, now=MONDAY
     )
     new_actions = services.get_instance_view(wf_session, actor=DISPATCHER, instance_id=new.id, now=MONDAY).actions
-    assert "merge" in [a.name for a in new_actions]
+    assert "close_as_invalid" in [a.name for a in new_actions]
     versions = [(d.key, d.version) for d in services.list_definitions(wf_session) if d.key == "appeal"]
     assert versions == [("appeal", 2), ("appeal", 1)]
 
