@@ -97,3 +97,22 @@ class Settings(BaseSettings):
     notify_sms_per_hour: int = Field(default=5, ge=1, description="SMS per recipient per hour (more are deferred).")
     notify_email_per_hour: int = Field(default=20, ge=1)
     notify_max_attempts: int = Field(default=6, ge=1)
+
+    # --- e-certificates (电子证照, yiwang.certs) -------------------------------------------------------------
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of this instance; certificate QR codes point at {public_base_url}/certs/verify.",
+    )
+    certs_issuer: str = Field(
+        default="",
+        description="Issuer id written into signed documents and the JWKS; empty: yiwang:{city_code}.",
+    )
+    certs_signing_key_file: Path | None = Field(
+        default=None,
+        description="PKCS#8 PEM Ed25519 private key that signs documents (production); unset: a key generated "
+        "once and kept in the database.",
+    )
+    certs_trusted_jwks: list[Path] = Field(
+        default_factory=list,
+        description="JWKS files of other issuers (e.g. another city's instance) whose documents verify here.",
+    )
