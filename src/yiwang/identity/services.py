@@ -95,6 +95,25 @@ def get_account(session: Session, *, actor: Actor, username: str) -> AccountRead
     return _read(session, account)
 
 
+def subject_accounts(
+    session: Session, *, enterprise_uscc: str | None = None, person_id_number: str | None = None
+) -> list[str]:
+    """Usernames of the active accounts acting for an enterprise (its agents) or belonging to a person.
+
+    For notices to the subject of a case (a grant, an application): internal callers only, so it takes no actor;
+    it returns usernames, never personal data.
+    """
+    if (enterprise_uscc is None) == (person_id_number is None):
+        raise ValidationError("请指定企业统一社会信用代码或公民身份号码之一", field="subject")
+    condition = (
+        Account.enterprise_uscc == enterprise_uscc
+        if enterprise_uscc is not None
+        else Account.person_id_number == person_id_number
+    )
+    query = select(Account.username).where(condition, Account.active.is_(True)).order_by(Account.username)
+    return list(session.scalars(query))
+
+
 def list_accounts(
     session: Session,
     *,
@@ -659,6 +678,14 @@ _DEMO_ACCOUNTS = (
     _DemoAccount("staff.market", "市场监管局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="market"),
     _DemoAccount("staff.tax", "税务局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="tax"),
     _DemoAccount("staff.cityops", "数据底座管理员（演示）", Role.DEPARTMENT_STAFF, department_code="cityops"),
+    # The departments of the 一件事 bundles and the 12345 demo cases, so each can be walked through in the demo.
+    _DemoAccount("staff.police", "公安局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="police"),
+    _DemoAccount("staff.hrss", "人社局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="hrss"),
+    _DemoAccount("staff.medins", "医保局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="medins"),
+    _DemoAccount("staff.health", "卫健委工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="health"),
+    _DemoAccount("staff.transport", "交通运输局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="transport"),
+    _DemoAccount("staff.urban", "城管委工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="urban"),
+    _DemoAccount("staff.finance", "财政局工作人员（演示）", Role.DEPARTMENT_STAFF, department_code="finance"),
     _DemoAccount("operator.12345", "12345热线话务员（演示）", Role.HOTLINE_OPERATOR, department_code="cityops"),
     _DemoAccount("dispatcher.12345", "12345派单员（演示）", Role.DISPATCHER, department_code="cityops"),
 )

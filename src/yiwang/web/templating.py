@@ -43,6 +43,8 @@ class SignedIn:
     display_name: str
     role_label: str
     unread: int
+    shortcuts: tuple[tuple[str, str], ...] = ()
+    """(path, label) of the pages this role works in every day, shown beside the name."""
 
 
 def signed_in(request: Request | None) -> SignedIn | None:
@@ -86,7 +88,29 @@ def _resolve_signed_in(request: Request) -> SignedIn | None:
         _log.warning("top_bar_identity_failed", error=f"{type(exc).__name__}: {exc}"[:500])
         return None
     label = ROLE_LABELS[Role(actor.role)] if actor.role in Role._value2member_map_ else actor.role
-    return SignedIn(username=actor.id, display_name=actor.display_name or actor.id, role_label=label, unread=unread)
+    return SignedIn(
+        username=actor.id,
+        display_name=actor.display_name or actor.id,
+        role_label=label,
+        unread=unread,
+        shortcuts=ROLE_SHORTCUTS.get(actor.role, ()),
+    )
+
+
+ROLE_SHORTCUTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "citizen": (("/me/applications", "我的办件"), ("/me/certificates", "我的证照"), ("/me/policies", "我的政策")),
+    "enterprise_agent": (
+        ("/me/applications", "我的办件"),
+        ("/me/certificates", "我的证照"),
+        ("/me/policies", "我的政策"),
+    ),
+    "department_staff": (("/onestop/queue", "办件审批"), ("/hotline/queue", "诉求办理")),
+    "hotline_operator": (("/hotline/console", "话务受理"),),
+    "dispatcher": (("/hotline/dispatch", "派单"),),
+    "leader": (("/hotline/dashboard", "12345 看板"), ("/grants", "惠企资金")),
+    "platform_admin": (("/admin/catalogue", "事项目录"), ("/hotline/dashboard", "12345 看板")),
+}
+"""Each role's everyday pages, one click from every page (keys: ``identity.scopes.Role`` values)."""
 
 
 def page_link(request: Request, param: str = "page") -> Callable[[int], str]:
