@@ -17,6 +17,7 @@ from yiwang import __version__
 from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory
 from yiwang.kernel.errors import YiwangError
+from yiwang.kernel.validation_messages import chinese_message
 from yiwang.logs import configure_logging, get_logger
 from yiwang.web import assets
 from yiwang.web.templating import make_templates
@@ -198,7 +199,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             {
                 "code": "invalid",
                 "field": ".".join(str(part) for part in err.get("loc", ()) if part != "body"),
-                "message": f"字段格式不正确：{err.get('msg', '')}",
+                "message": chinese_message(err),
             }
             for err in exc.errors()
         ]
