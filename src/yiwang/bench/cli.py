@@ -80,12 +80,46 @@ def onestop_command(
 @app.command("policies")
 def policies_command(
     as_json: bool = typer.Option(False, "--json", help="最后一行输出 JSON 结果"),
-    scale: str = typer.Option("city", help="数据规模：city（400 万企业）或 demo"),
+    scale: str = typer.Option("city", help="数据规模：city（400 万企业）或 demo（1 万企业）"),
+    policies: int = typer.Option(100, min=1, help="政策数（已发布的企业类政策及其参数变体）"),
+    subjects: int | None = typer.Option(None, min=1, help="最多取多少家企业（默认全部）"),
+    openfisca_subjects: int = typer.Option(1_000_000, min=0, help="与 OpenFisca 对比的企业数（0 表示不对比）"),
+    explain_samples: int = typer.Option(1_000, min=0, help="逐户解释的随机抽样次数"),
+    seed: int | None = typer.Option(None, help="合成城市的随机种子（默认取配置 YIWANG_SEED）"),
+    as_of: str = typer.Option("2026-11-28", help="画像日期 YYYY-MM-DD（合成城市按此日期生成并缓存）"),
+    data_dir: str | None = typer.Option(None, help="城市 Parquet 目录（默认 ~/.cache/yiwang/city-种子-日期）"),
+    install_openfisca: bool = typer.Option(
+        True, "--install-openfisca/--no-install-openfisca", help="缺少 OpenFisca 虚拟环境时用 uv 创建"
+    ),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="在标准错误输出进度"),
 ) -> None:
     """政策直达：全量匹配耗时、解释 p95、与 OpenFisca 的速度比。"""
+    import datetime as dt  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
     from yiwang.bench import policies as bench  # noqa: PLC0415
 
-    result = bench.run(Settings(), scale=scale)
+    if scale not in {"city", "demo"}:
+        typer.echo(f"数据规模“{scale}”无效：应为 city 或 demo", err=True)
+        raise typer.Exit(code=2)
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        typer.echo(f"画像日期 {as_of} 无效：应为 YYYY-MM-DD", err=True)
+        raise typer.Exit(code=2) from None
+    options = bench.Options(
+        scale=scale,
+        policies=policies,
+        subjects=subjects,
+        openfisca_subjects=openfisca_subjects,
+        explain_samples=explain_samples,
+        seed=seed,
+        as_of=day,
+        data_dir=Path(data_dir) if data_dir else None,
+        install_openfisca=install_openfisca,
+        progress=progress,
+    )
+    result = bench.run(Settings(), options)
     _emit(result, as_json=as_json)
 
 
