@@ -207,6 +207,11 @@ def subscribe_in_transaction(event_type: type[E], handler: Callable[[Session, E]
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     items = session.info.get(_PENDING_KEY, [])
+    if not items:
+        return
+    # Flush the change itself first, outside the handlers' savepoints: a lost race (StaleDataError) must fail the
+    # commit, and be answered as a conflict, rather than be swallowed as a failing handler below.
+    session.flush()
     done: set[int] = session.info.setdefault("workflow_tx_handled", set())
     for item in list(items):
         if id(item) in done:

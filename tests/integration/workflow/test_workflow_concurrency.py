@@ -153,3 +153,45 @@ def test_migration_0003_matches_the_models(wf_url: str) -> None:
         return ""
 
     assert [d for d in diff if table_of(d).startswith("workflow_")] == []
+
+
+def test_a_race_lost_at_commit_is_a_conflict_even_with_transaction_handlers(
+    wf_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer commits between our version check and our flush: the commit-time handlers (which run in
+    savepoints) must not swallow the lost race; the caller gets 409."""
+    from yiwang.workflow import events
+
+    with wf_factory() as setup:
+        started = services.start_instance(
+            setup, actor=OPERATOR, definition_key="appeal", subject_ref="appeal:c9", now=MONDAY
+        )
+        accepted = services.perform_action(
+            setup, actor=OPERATOR, instance_id=started.id, action="accept", expected_version=started.version, now=MONDAY
+        )
+    handled: list[str] = []
+    remove = events.subscribe_in_transaction(events.ActionPerformed, lambda _s, e: handled.append(e.action))
+    original = services._apply_action
+
+    def racing_apply(ctx: object, chosen: object, inputs: object) -> None:
+        with wf_factory() as other:  # the other dispatcher's change lands first
+            row = other.get(workflow_models.WorkflowInstance, started.id)
+            assert row is not None
+            row.title = "已由他人处理"
+            other.commit()
+        original(ctx, chosen, inputs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "_apply_action", racing_apply)
+    try:
+        with wf_factory() as session, pytest.raises(ConflictError):
+            services.dispatch(
+                session,
+                actor=DISPATCHER,
+                instance_id=started.id,
+                expected_version=accepted.instance.version,
+                lead_unit="water",
+                now=MONDAY,
+            )
+    finally:
+        remove()
+    assert handled == []
