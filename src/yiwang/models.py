@@ -8,6 +8,7 @@ from yiwang.db import Base
 from yiwang.geo import models as geo_models
 from yiwang.grants import models as grants_models
 from yiwang.hotline import models as hotline_models
+from yiwang.hotline.triage import models as hotline_triage_models  # noqa: F401 - registers the triage tables
 from yiwang.identity import models as identity_models
 from yiwang.notify import models as notify_models
 from yiwang.onestop import models as onestop_models

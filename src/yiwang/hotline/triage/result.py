@@ -39,3 +39,5 @@ class TriageResult:
     model_version: str
     explanations: dict[str, str] = field(default_factory=dict)
     """Why, per field (e.g. which words or which pin decided the district), shown to the operator."""
+    limit_class: str | None = None
+    """Time-limit class of the category (``hotline/data/taxonomy.yaml``: hours24, fast, normal, complex)."""
