@@ -50,10 +50,7 @@ from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.pages import Page
 
-ALGORITHM = (
-    "char 1-2-gram TF-IDF{vectors} + class-balanced LinearSVC (C=2), softmax with a none-class; "
-    "rules for redirect/urgency/type"
-)
+ALGORITHM = "char 1-2-gram TF-IDF{vectors} + balanced LinearSVC, softmax + none-class; rules: redirect/urgency/type"
 """Stored with every model version; ``{vectors}`` says whether the e5 sentence vector was part of the features."""
 KB_ARTICLE_KIND = "kb_article"
 TRIAGE_MODEL_KIND = "triage_model"
@@ -163,7 +160,7 @@ def retrain(session: Session, *, actor: Actor = SYSTEM_ACTOR) -> ModelVersionRea
     artifact = pickle.dumps(triager, protocol=pickle.HIGHEST_PROTOCOL)
     row = ModelVersion(
         version=artifact_version,
-        algorithm=ALGORITHM.format(vectors=" + e5 sentence vector" if triager.uses_vectors else ""),
+        algorithm=ALGORITHM.format(vectors=" + e5 vector" if triager.uses_vectors else ""),
         artifact=artifact,
         artifact_sha256=_digest(artifact),
         metrics=metrics,
