@@ -10,8 +10,13 @@ date) without a code change::
         holidays: [2027-01-01, …]   # weekday rest days (法定节假日及调休放假)
         workdays: [2027-02-20, …]   # weekend days worked (调休上班)
 
-A date outside every covered year raises :class:`CalendarNotCoveredError` instead of guessing: a wrong
-deadline on a government case is worse than a clear request to publish the year's arrangement.
+The State Council publishes each year's arrangement in November or December of the year before, so for a few
+weeks every year deadlines of new cases already reach into a year nobody knows yet. Refusing those cases would
+stop the 12345 line from taking appeals, so the year after the last published one is *provisional*: its rest
+days are the statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision) on the weekdays they fall on,
+without the 调休 and 补假 the arrangement will add (``provisional_years`` in the override file, default 1, 0 turns
+this off). Deadlines that reach into it are marked provisional (:meth:`WorkCalendar.is_provisional`). A date
+beyond that still raises :class:`CalendarNotCoveredError` instead of guessing.
 All arithmetic happens in 北京时间 (Asia/Shanghai); inputs must be timezone-aware.
 """
 
@@ -28,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar  # type: ignore[import-untyped]
 import yaml
+from lunar_python import Lunar, Solar  # type: ignore[import-untyped]
 
 from yiwang.kernel.errors import YiwangError
 
@@ -36,6 +42,9 @@ CITY_TZ = ZoneInfo("Asia/Shanghai")
 
 PACKAGED_OVERRIDES = Path(__file__).resolve().parent / "data" / "holidays.yaml"
 """The override file shipped with the package (newly published years go here or in ``YIWANG_HOLIDAYS_FILE``)."""
+
+PROVISIONAL_YEARS = 1
+"""How many years after the last published arrangement are counted provisionally from the statutory rule."""
 
 _MAX_SCAN_DAYS = 3 * 366  # no valid time limit spans more than a few years; beyond that the input is wrong
 
@@ -147,6 +156,7 @@ class WorkCalendar:
     workdays: frozenset[dt.date]
     covered_years: frozenset[int]
     hours: WorkingHours = field(default_factory=WorkingHours)
+    provisional_years: frozenset[int] = frozenset()
 
     @property
     def coverage(self) -> tuple[int, int] | None:
@@ -154,9 +164,15 @@ class WorkCalendar:
         return (min(self.covered_years), max(self.covered_years)) if self.covered_years else None
 
     def check(self, day: dt.date) -> None:
-        """Raise :class:`CalendarNotCoveredError` unless the day's year is covered."""
-        if day.year not in self.covered_years:
+        """Raise :class:`CalendarNotCoveredError` unless the day's year is covered (published or provisional)."""
+        if day.year not in self.covered_years and day.year not in self.provisional_years:
             raise CalendarNotCoveredError(day, self.coverage)
+
+    def is_provisional(self, start: dt.date, end: dt.date | None = None) -> bool:
+        """Whether any day from ``start`` to ``end`` lies in a provisional (not yet published) year."""
+        last = end or start
+        first, last = min(start, last), max(start, last)
+        return any(year in self.provisional_years for year in range(first.year, last.year + 1))
 
     def is_working_day(self, day: dt.date) -> bool:
         """A working day: a weekday that is not a holiday, or a 调休 weekend day."""
@@ -351,12 +367,50 @@ def build_calendar(overrides: Any = None, *, source: str = "节假日覆盖文�
         holidays = {d for d in holidays if d.year != year} | year_holidays
         workdays = {d for d in workdays if d.year != year} | year_workdays
         covered.add(year)
+    ahead = _provisional_count(overrides, source)
+    provisional = {max(covered) + n for n in range(1, ahead + 1)} - covered
+    for year in provisional:
+        holidays |= {day for day in statutory_holidays(year) if day.weekday() < 5}  # noqa: PLR2004
     return WorkCalendar(
         holidays=frozenset(holidays),
         workdays=frozenset(workdays),
         covered_years=frozenset(covered),
         hours=hours or WorkingHours(),
+        provisional_years=frozenset(provisional),
     )
+
+
+def _provisional_count(overrides: Any, source: str) -> int:
+    value = overrides.get("provisional_years", PROVISIONAL_YEARS) if isinstance(overrides, dict) else None
+    if value is None:
+        return PROVISIONAL_YEARS
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:  # noqa: PLR2004
+        raise ValueError(f"{source}: provisional_years 应为 0–3 的整数：{value}")
+    return value
+
+
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The rest days of 《全国年节及纪念日放假办法》 (2024 revision, from 2025) for one year, before 调休.
+
+    元旦 1 day, 春节 4 days (除夕 to 正月初三), 清明 1 day (the solar term), 劳动节 2 days, 端午 1 day, 中秋 1 day,
+    国庆 3 days. The lunar dates come from ``lunar_python``. The published arrangement moves days around
+    weekends (调休, 补假); this is only what the law fixes, for years not yet published.
+    """
+
+    def lunar(month: int, day: int) -> dt.date:
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+    spring = lunar(1, 1)
+    days = {dt.date(year, 1, 1): "元旦"}
+    days |= {spring + dt.timedelta(days=n): "春节" for n in range(-1, 3)}  # 除夕 is the day before 正月初一
+    qingming = Solar.fromYmd(year, 6, 1).getLunar().getJieQiTable()["清明"]
+    days[dt.date(qingming.getYear(), qingming.getMonth(), qingming.getDay())] = "清明节"
+    days |= {dt.date(year, 5, 1): "劳动节", dt.date(year, 5, 2): "劳动节"}
+    days[lunar(5, 5)] = "端午节"
+    days[lunar(8, 15)] = "中秋节"
+    days |= {dt.date(year, 10, n): "国庆节" for n in (1, 2, 3)}
+    return dict(sorted(days.items()))
 
 
 def load_calendar(holidays_file: Path | str | None = None) -> WorkCalendar:
@@ -388,4 +442,6 @@ def _load_files(stamp: tuple[tuple[str, int], ...]) -> WorkCalendar:
         merged["years"].update(document.get("years") or {})
         if document.get("working_hours"):
             merged["working_hours"] = document["working_hours"]
+        if "provisional_years" in document:
+            merged["provisional_years"] = document["provisional_years"]
     return build_calendar(merged)

@@ -27,6 +27,7 @@ from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.workflow import engine
 from yiwang.workflow import events as ev
 from yiwang.workflow.calendar import (
+    CITY_TZ,
     CalendarNotCoveredError,
     TimeLimit,
     TimeUnit,
@@ -1750,6 +1751,11 @@ def _clock(
     text = describe_working_time(abs(remaining), calendar=calendar)
     if overdue and abs(remaining) < 60:  # noqa: PLR2004 - passed outside working hours (evening, weekend)
         text = "（非工作时间内到期）"
+    note = ""
+    # The case's own deadline may reach into an unpublished year even when the next step's does not.
+    if calendar.is_provisional(now.astimezone(CITY_TZ).date(), max(candidates).astimezone(CITY_TZ).date()):
+        years = "、".join(str(y) for y in sorted(calendar.provisional_years))
+        note = f"{years} 年放假安排尚未公布，时限暂按法定节假日计算，公布后以正式安排为准"
     return Clock(
         due_at=due,
         state_due_at=state_due,
@@ -1757,6 +1763,7 @@ def _clock(
         remaining_seconds=remaining,
         remaining_text=f"已超期 {text}" if overdue else f"剩余 {text}",
         overdue=overdue,
+        note=note,
     )
 
 

@@ -397,11 +397,29 @@ def test_events_are_published_after_commit_only(wf_session: Session) -> None:
 def test_a_deadline_beyond_the_calendar_is_refused_clearly(wf_session: Session) -> None:
     from yiwang.workflow.calendar import CalendarNotCoveredError
 
-    with pytest.raises(CalendarNotCoveredError, match="工作日历未覆盖 2027 年"):
+    with pytest.raises(CalendarNotCoveredError, match="工作日历未覆盖 2028 年"):
         services.start_instance(
             wf_session,
             actor=OPERATOR,
             definition_key="appeal",
             subject_ref="appeal:late",
-            now=dt.datetime(2026, 12, 21, 10, 0, tzinfo=CST),
+            now=dt.datetime(2027, 12, 21, 10, 0, tzinfo=CST),
         )
+
+
+def test_a_deadline_in_the_unpublished_next_year_is_provisional(wf_session: Session) -> None:
+    # In late December the next year's arrangement may not be out yet: the appeal is still taken, and its clock
+    # says the deadline is counted on the statutory holidays only.
+    started = services.start_instance(
+        wf_session,
+        actor=OPERATOR,
+        definition_key="appeal",
+        subject_ref="appeal:december",
+        now=dt.datetime(2026, 12, 21, 10, 0, tzinfo=CST),
+    )
+    view = services.get_instance_view(
+        wf_session, actor=SUPERVISOR, instance_id=started.id, now=dt.datetime(2026, 12, 22, 10, 0, tzinfo=CST)
+    )
+    assert view.clock.due_at is not None
+    assert view.clock.due_at.astimezone(CST).year == 2027
+    assert "2027 年放假安排尚未公布" in view.clock.note

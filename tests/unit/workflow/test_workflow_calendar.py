@@ -17,6 +17,7 @@ from yiwang.workflow.calendar import (
     build_calendar,
     describe_working_time,
     load_calendar,
+    statutory_holidays,
     working_seconds_between,
 )
 
@@ -86,8 +87,8 @@ def test_remaining_working_time_and_its_text() -> None:
 
 def test_a_date_beyond_the_calendar_raises_a_clear_chinese_error() -> None:
     with pytest.raises(CalendarNotCoveredError) as info:
-        add_working_days(at(2026, 12, 20, 10), 20, calendar=CAL)
-    assert "工作日历未覆盖 2027 年" in info.value.message
+        add_working_days(at(2027, 12, 20, 10), 20, calendar=CAL)
+    assert "工作日历未覆盖 2028 年" in info.value.message
     assert "节假日覆盖文件" in info.value.message
     assert info.value.status_code == 503
 
@@ -100,8 +101,42 @@ def test_an_override_file_adds_a_newly_published_year(tmp_path: Path) -> None:
     assert not calendar.is_working_day(dt.date(2027, 1, 1))  # Friday holiday
     assert calendar.is_working_day(dt.date(2027, 1, 9))  # Saturday worked
     assert add_working_days(at(2026, 12, 31, 10), 1, calendar=calendar) == at(2027, 1, 4, 17, 30)
+    assert calendar.provisional_years == {2028}  # the year after the newest published one
     with pytest.raises(CalendarNotCoveredError):
-        calendar.is_working_day(dt.date(2028, 1, 3))
+        calendar.is_working_day(dt.date(2029, 1, 3))
+
+
+def test_the_statutory_rest_days_of_a_year_follow_the_2024_rules() -> None:
+    # 2026 as published: 春节 from 2-16 (除夕), 清明 4-5, 端午 6-19, 中秋 9-25 (国务院办公厅 2025 年 11 月 4 日通知).
+    days = statutory_holidays(2026)
+    assert [d for d, name in days.items() if name == "春节"] == [dt.date(2026, 2, n) for n in (16, 17, 18, 19)]
+    assert {days[dt.date(2026, 4, 5)], days[dt.date(2026, 6, 19)], days[dt.date(2026, 9, 25)]} == {
+        "清明节",
+        "端午节",
+        "中秋节",
+    }
+    assert len(days) == 13  # 元旦 1, 春节 4, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3
+    assert all(day in days for day in (dt.date(2026, 5, 2), dt.date(2026, 10, 3)))
+    assert statutory_holidays(2027)[dt.date(2027, 2, 5)] == "春节"  # 除夕 of the Year of the Goat
+
+
+def test_the_year_after_the_last_published_one_is_provisional_not_refused() -> None:
+    calendar = build_calendar()
+    last = max(calendar.covered_years)
+    assert calendar.provisional_years == {last + 1}
+    new_year = dt.date(last + 1, 1, 1)
+    assert not calendar.is_working_day(new_year) or new_year.weekday() >= 5
+    assert calendar.is_provisional(dt.date(last, 12, 20), dt.date(last + 1, 1, 10))
+    assert not calendar.is_provisional(dt.date(last, 6, 1), dt.date(last, 6, 30))
+    # 20 working days from mid-December reach into the provisional year instead of failing.
+    due = add_working_days(at(last, 12, 14, 10), 20, calendar=calendar)
+    assert due.year == last + 1
+    off = build_calendar({"provisional_years": 0})
+    assert off.provisional_years == frozenset()
+    with pytest.raises(CalendarNotCoveredError):
+        add_working_days(at(last, 12, 14, 10), 20, calendar=off)
+    with pytest.raises(ValueError, match="provisional_years"):
+        build_calendar({"provisional_years": "many"})
 
 
 def test_an_override_corrects_a_covered_year_as_a_whole() -> None:
