@@ -325,6 +325,7 @@ def test_every_handling_route_over_http(city: City) -> None:
     assert catalogue["rules"][-1]["id"] == "default"
     limits = city["operator"].get("/api/hotline/routing/time-limits").json()
     assert limits["by_type"]["投诉"]["amount"] == 13
+    assert limits["sign_within"] == {"amount": 1, "unit": "working_days"}
     preview = (
         city["operator"]
         .post("/api/hotline/preview", json={"text": NOISE_CALL["content"], "lon": 104.05, "lat": 30.63})

@@ -238,12 +238,13 @@ def catalogue() -> dict[str, Any]:
 
 @api.get("/routing/time-limits", summary="办理时限配置")
 def time_limits() -> dict[str, Any]:
-    """Time limits per type and urgency, the 退单 window and the maximum extension."""
+    """Time limits per type and urgency, the 签收 limit, the 退单 window and the maximum extension."""
     limits = routing.load_time_limits()
     return {
         "version": limits.version,
         "by_type": {k: v.to_dict() for k, v in limits.by_type.items()},
         "by_urgency": {k: v.to_dict() for k, v in limits.by_urgency.items()},
+        "sign_within": limits.sign_within.to_dict(),
         "return_within": limits.return_within.to_dict(),
         "max_extension": limits.max_extension.to_dict(),
     }

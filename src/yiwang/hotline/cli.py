@@ -1,4 +1,4 @@
-"""``yiwang hotline``: the responsibility catalogue (show, validate), the overdue sweep, triage and retraining."""
+"""``yiwang hotline``: the responsibility catalogue (show, validate), the overdue sweep, triage, retraining, pruning."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from yiwang.kernel.errors import ValidationError
 app = typer.Typer(help="12345 热线：责任清单、超期催办督办、智能分拨。", no_args_is_help=True)
 app.command("triage")(triage_cli.triage)
 app.command("retrain")(triage_cli.retrain)
+app.command("prune-models")(triage_cli.prune_models)
 
 routing_app = typer.Typer(help="责任清单与办理时限。", no_args_is_help=True)
 app.add_typer(routing_app, name="routing")
@@ -46,6 +47,7 @@ def routing_show() -> None:
     times.add_column("时限")
     for name, limit in [*limits.by_type.items(), *limits.by_urgency.items()]:
         times.add_row(name, limit.describe())
+    times.add_row("签收时限（响应率）", limits.sign_within.describe())
     times.add_row("退单时限", limits.return_within.describe())
     times.add_row("延期上限", limits.max_extension.describe())
     times.add_row("超期督办", f"超期{limits.supervise_after.describe()}")

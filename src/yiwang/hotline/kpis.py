@@ -5,8 +5,10 @@ The five rates are 响应率, 按时办结率, 解决率, 满意率 and 直接�
 The rates follow the common definitions of ``接诉即办`` assessment (exact Beijing weights are not published; see
 ``docs/contexts/hotline.md`` "KPIs and pages"). Every figure is computed in SQL from the hotline's own tables
 (``hotline_appeal`` and the latest ``hotline_callback`` of each appeal), so SQLite and PostgreSQL give the same
-numbers; the appeal rows carry copies of their workflow state for exactly this purpose. Trends bucket the creation
-times in Python by the city's calendar day, because the two databases disagree on time-zone date functions.
+numbers; the appeal rows carry copies of their workflow state for exactly this purpose. Two things are done in
+Python: trends bucket the creation times by the city's calendar day, because the two databases disagree on
+time-zone date functions; and 响应率 compares each 签收 with the sign-for limit (``sign_within`` of the time-limit
+file) counted from the latest 派单 on the working-day calendar, which SQL cannot count.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from yiwang.db import as_utc, utcnow
+from yiwang.hotline import routing
 from yiwang.hotline.models import Appeal, AppealCallback
 from yiwang.hotline.schemas import CHANNELS
 from yiwang.hotline.services import CITY_TZ, _scope_condition  # the appeal list's own scope rule
@@ -28,6 +32,8 @@ from yiwang.identity import scopes
 from yiwang.identity.errors import PermissionDeniedError
 from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ValidationError
+from yiwang.workflow import services as wf
+from yiwang.workflow.calendar import TimeLimit, WorkCalendar, add_time_limit
 
 BASIC_SATISFIED_WEIGHT = 0.8
 """How much one 基本满意 counts in 满意率 (满意 counts 1, 不满意 0): the usual 折算 of 接诉即办 assessments."""
@@ -39,7 +45,6 @@ MAX_RANGE_DAYS = 366
 HOT_SPOT_LIMIT = 15
 
 _WORKING_STATES = ("签收", "办理", "答复", "回访")
-_SIGNED_STATES = ("办理", "答复", "回访")
 
 KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("受理量", "统计期内登记的全部诉求（含转接应急、并单、直接答复）。"),
@@ -47,7 +52,14 @@ KPI_DEFINITIONS: tuple[tuple[str, str], ...] = (
         "派单量",
         "已派至承办单位的诉求：处于待签收、办理中、待审核答复、待回访，或经承办单位办结的（不含直接答复、并单、转接）。",
     ),
-    ("响应率", "已签收的派单 ÷ 派单量。签收即承办单位对诉求作出响应；仍在待签收的不计为已响应。"),
+    (
+        "响应率",
+        (
+            "在签收时限内签收的派单 ÷ 应响应量。应响应量 = 已签收的派单 + 超过签收时限仍未签收的派单；"
+            "尚在签收时限内、还未签收的不计入。签收时限从派单起算（改派或退单后重新派单的，从最近一次派单起算），"
+            "按工作日历计算。开始记录派单时间之前的派单，仍按是否已签收计。"
+        ),
+    ),
     ("按时办结率", "在时限内办结的 ÷ 应办结量；应办结量 = 已办结的派单 + 已超过办理时限仍未办结的派单。"),
     ("解决率", "最近一次回访中诉求人认为已解决的 ÷ 回访量（每件诉求按最近一次回访计）。"),
     ("满意率", f"（满意 + 基本满意 × {BASIC_SATISFIED_WEIGHT}）÷ 回访量（不满意计 0）。"),
@@ -60,9 +72,40 @@ def _rate(numerator: float, denominator: float) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
+class SignOutcome(StrEnum):
+    """Where one dispatch stands against the sign-for limit (签收时限)."""
+
+    ON_TIME = "on_time"  # signed within the limit: responded
+    LATE = "late"  # signed after the limit
+    OVERDUE = "overdue"  # not signed, and the limit has passed
+    PENDING = "pending"  # not signed, still within the limit: not counted yet
+
+
+def sign_outcome(
+    dispatched_at: dt.datetime,
+    signed_at: dt.datetime | None,
+    *,
+    limit: TimeLimit,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+) -> SignOutcome:
+    """Whether a dispatch was signed for within ``limit``, counted like every time limit on the working calendar.
+
+    Signing at the very deadline is on time; an unsigned dispatch is overdue only once the deadline has passed.
+    """
+    deadline = add_time_limit(as_utc(dispatched_at), limit, calendar=calendar)
+    if signed_at is not None:
+        return SignOutcome.ON_TIME if as_utc(signed_at) <= deadline else SignOutcome.LATE
+    return SignOutcome.OVERDUE if as_utc(now) > deadline else SignOutcome.PENDING
+
+
 @dataclass(frozen=True, slots=True)
 class RateRow:
-    """The counts and the five rates of one department or district (or of everything, for the totals)."""
+    """The counts and the five rates of one department or district (or of everything, for the totals).
+
+    ``responded`` counts dispatches signed for within the limit, ``response_due`` those that were due to be signed
+    by now (signed, or unsigned past the limit), ``unsigned_overdue`` the unsigned ones past the limit.
+    """
 
     code: str
     name: str
@@ -80,11 +123,13 @@ class RateRow:
     basic: int = 0
     unsatisfied: int = 0
     direct: int = 0
+    response_due: int = 0
+    unsigned_overdue: int = 0
 
     @property
     def response_rate(self) -> float | None:
         """响应率."""
-        return _rate(self.responded, self.dispatched)
+        return _rate(self.responded, self.response_due)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -144,6 +189,7 @@ class Dashboard:
     by_category: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     hot_spots: list[HotSpot] = field(default_factory=list)
+    sign_limit: TimeLimit = routing.DEFAULT_SIGN_WITHIN
 
 
 def check_dashboard_access(actor: Actor) -> None:
@@ -197,21 +243,32 @@ def _as_int(expression: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((expression, 1), else_=0)), 0)
 
 
+def _dispatched() -> ColumnElement[bool]:
+    """Appeals a unit is charged with: waiting to be signed for, in hand, in review or callback, or done (办结)."""
+    return and_(
+        Appeal.master_id.is_(None),
+        Appeal.direct_answer.is_(False),
+        Appeal.department.is_not(None),
+        or_(Appeal.state.in_(_WORKING_STATES), and_(Appeal.status == "closed", Appeal.outcome == "办结")),
+    )
+
+
 def _rate_rows(
     session: Session, conditions: Sequence[ColumnElement[bool]], group: Any, now: dt.datetime
 ) -> list[tuple[Any, ...]]:
+    """Per group, the counts of ``RateRow`` from ``received`` to ``response_due``, in field order.
+
+    Of 响应率 only the dispatches without a recorded dispatch time are counted here (by the earlier rule: signed or
+    not); ``_sign_outcomes`` measures the others against the sign-for limit.
+    """
     latest_round = (
         select(AppealCallback.appeal_id, func.max(AppealCallback.round).label("last_round"))
         .group_by(AppealCallback.appeal_id)
         .subquery()
     )
     callback = aliased(AppealCallback)
-    is_unit_case = and_(Appeal.master_id.is_(None), Appeal.direct_answer.is_(False))
-    dispatched = and_(
-        is_unit_case,
-        Appeal.department.is_not(None),
-        or_(Appeal.state.in_(_WORKING_STATES), and_(Appeal.status == "closed", Appeal.outcome == "办结")),
-    )
+    dispatched = _dispatched()
+    untimed = and_(dispatched, Appeal.dispatched_at.is_(None))
     closed = and_(Appeal.status == "closed", Appeal.outcome == "办结")
     late_open = and_(Appeal.status == "open", Appeal.due_at.is_not(None), Appeal.due_at < now)
     on_time = and_(closed, or_(Appeal.due_at.is_(None), Appeal.closed_at <= Appeal.due_at))
@@ -223,7 +280,7 @@ def _rate_rows(
             _as_int(Appeal.outcome == "转接"),
             _as_int(Appeal.master_id.is_not(None)),
             _as_int(dispatched),
-            _as_int(and_(dispatched, Appeal.state != "签收")),
+            _as_int(and_(untimed, Appeal.state != "签收")),
             _as_int(and_(dispatched, or_(closed, late_open))),
             _as_int(and_(dispatched, on_time)),
             _as_int(and_(dispatched, late_open)),
@@ -233,6 +290,7 @@ def _rate_rows(
             _as_int(callback.satisfaction == "基本满意"),
             _as_int(callback.satisfaction == "不满意"),
             _as_int(and_(Appeal.direct_answer.is_(True), Appeal.outcome == "办结")),
+            _as_int(untimed),
         )
         .select_from(Appeal)
         .outerjoin(latest_round, latest_round.c.appeal_id == Appeal.id)
@@ -243,9 +301,46 @@ def _rate_rows(
     return [tuple(row) for row in session.execute(statement).all()]
 
 
-def _row(code: str, name: str, values: Sequence[Any]) -> RateRow:
-    numbers = [int(v or 0) for v in values]
-    return RateRow(code, name, *numbers)
+def _row(code: str, name: str, values: Sequence[Any], signing: Counter[SignOutcome]) -> RateRow:
+    """A table row from its SQL counts and the sign-for outcomes of its timed dispatches."""
+    row = RateRow(code, name, *[int(v or 0) for v in values])
+    return replace(
+        row,
+        responded=row.responded + signing[SignOutcome.ON_TIME],
+        response_due=row.response_due + signing.total() - signing[SignOutcome.PENDING],
+        unsigned_overdue=row.unsigned_overdue + signing[SignOutcome.OVERDUE],
+    )
+
+
+def _sign_outcomes(
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    limit: TimeLimit,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+) -> list[tuple[str | None, str | None, SignOutcome]]:
+    """Department, district and sign-for outcome of every dispatch with a recorded dispatch time."""
+    rows = session.execute(
+        select(Appeal.department, Appeal.district_code, Appeal.dispatched_at, Appeal.signed_at).where(
+            *conditions, _dispatched(), Appeal.dispatched_at.is_not(None)
+        )
+    )
+    return [
+        (department, district, sign_outcome(dispatched_at, signed_at, limit=limit, now=now, calendar=calendar))
+        for department, district, dispatched_at, signed_at in rows
+        if dispatched_at is not None  # always, by the query; says so to the type checker
+    ]
+
+
+def _tally(
+    outcomes: Sequence[tuple[str | None, str | None, SignOutcome]], by: int
+) -> dict[str | None, Counter[SignOutcome]]:
+    """The outcomes counted per department (``by=0``) or per district (``by=1``)."""
+    found: dict[str | None, Counter[SignOutcome]] = {}
+    for item in outcomes:
+        found.setdefault(item[by], Counter())[item[2]] += 1
+    return found
 
 
 def _department_names(session: Session) -> dict[str, str]:
@@ -288,19 +383,26 @@ def dashboard(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     now: dt.datetime | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Dashboard:
-    """The 12345 dashboard of the actor's scope over a period (default: the last 30 days)."""
+    """The 12345 dashboard of the actor's scope over a period (default: the last 30 days).
+
+    ``calendar`` is the working-day calendar the sign-for limit is counted on (default: the platform's).
+    """
     check_dashboard_access(actor)
     moment = as_utc(now) if now is not None else utcnow()
     start, end = period(date_from, date_to, today=moment.astimezone(CITY_TZ).date())
     conditions = _conditions(actor, start, end)
     departments, divisions = _department_names(session), _division_names(session)
+    sign_limit = routing.load_time_limits().sign_within
+    outcomes = _sign_outcomes(session, conditions, limit=sign_limit, now=moment, calendar=calendar or wf.get_calendar())
+    by_unit, by_area = _tally(outcomes, 0), _tally(outcomes, 1)
     by_department = [
-        _row(code or "", unit_name(code, departments, divisions), values)
+        _row(code or "", unit_name(code, departments, divisions), values, by_unit.get(code, Counter()))
         for code, *values in _rate_rows(session, conditions, Appeal.department, moment)
     ]
     by_district = [
-        _row(code or "", divisions.get(code or "", code or "未定位"), values)
+        _row(code or "", divisions.get(code or "", code or "未定位"), values, by_area.get(code, Counter()))
         for code, *values in _rate_rows(session, conditions, Appeal.district_code, moment)
     ]
     by_department.sort(key=lambda r: (-r.received, r.code))
@@ -318,27 +420,13 @@ def dashboard(
         by_category=_category_counts(session, conditions),
         trend=_trend(session, conditions, start, end),
         hot_spots=_hot_spots(session, conditions, divisions),
+        sign_limit=sign_limit,
     )
 
 
 def _sum_rows(rows: Sequence[RateRow]) -> RateRow:
-    names = [
-        "received",
-        "redirected",
-        "merged",
-        "dispatched",
-        "responded",
-        "due",
-        "on_time",
-        "overdue_open",
-        "callbacks",
-        "resolved",
-        "satisfied",
-        "basic",
-        "unsatisfied",
-        "direct",
-    ]
-    return RateRow("", "合计", *[sum(getattr(r, n) for r in rows) for n in names])
+    counts = [f.name for f in fields(RateRow) if f.name not in {"code", "name"}]
+    return RateRow("", "合计", *[sum(getattr(r, n) for r in rows) for n in counts])
 
 
 def _counts(
@@ -455,6 +543,8 @@ KPI_CSV_COLUMNS = (
     ("direct_rate", "直接答复率"),
     ("redirected", "转接应急"),
     ("merged", "并单"),
+    ("response_due", "应响应"),
+    ("unsigned_overdue", "超时未签收"),
 )
 
 

@@ -5,7 +5,8 @@ triage suggestion next to the final classification, the routing decision, and it
 (``instance_id`` of an ``appeal`` workflow instance, whose ``subject_ref`` is ``appeal:<number>``). State and
 deadlines live in the workflow engine; ``state``/``status``/``outcome`` here are copies kept in the same
 transaction so lists and KPIs can filter without asking the engine. A duplicate merged into another appeal
-(并单) points at its master through ``master_id``. Created by the hand-written migration 0006.
+(并单) points at its master through ``master_id``. Created by the hand-written migration 0006; 0013 added the
+times of the latest dispatch and of its signing.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from yiwang.db import Base, utcnow
 
 HAND_MIGRATED = {"migration": "0006"}
 """Table ``info`` of every hotline core table: created by migration 0006, not by the regenerated 0001."""
+
+RESPONSE_MIGRATED = {"migration": "0013"}
+"""Column ``info`` of the appeal columns added by migration 0013 (the times 响应率 is measured from)."""
 
 
 class Appeal(Base):
@@ -91,6 +95,9 @@ class Appeal(Base):
     merged_by: Mapped[str | None] = mapped_column(String(64))
     duplicate_count: Mapped[int] = mapped_column(Integer, default=0)  # reports merged into this master
     due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # 响应率: the latest 派单/改派 (a new one clears signed_at) and the lead unit's 签收 of it (migration 0013).
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), info=RESPONSE_MIGRATED)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), info=RESPONSE_MIGRATED)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last 催办 by the sweep
     supervised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 督办 by the sweep

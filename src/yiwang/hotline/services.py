@@ -16,7 +16,8 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,6 +69,8 @@ log = get_logger("yiwang.hotline")
 CITY_TZ = ZoneInfo("Asia/Shanghai")
 DEFINITION_KEY = "appeal"
 SUBJECT_PREFIX = "appeal:"
+SIGN_ACTION = "sign"
+"""The ``appeal`` definition's 签收 action: the lead unit takes the dispatched case on."""
 MAX_PAGE_SIZE = 200
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 MEDIA_TYPES = {
@@ -200,6 +203,7 @@ def install() -> Callable[[], None]:
         wf_events.subscribe_in_transaction(wf_events.InstanceClosed, _on_workflow_event),
         wf_events.subscribe_in_transaction(wf_events.InstanceEscalated, _on_workflow_event),
         wf_events.subscribe_in_transaction(wf_events.InstanceStarted, _on_workflow_event),
+        wf_events.subscribe_in_transaction(wf_events.TaskDispatched, _on_workflow_event),
     ]
 
     def remove() -> None:
@@ -210,7 +214,7 @@ def install() -> Callable[[], None]:
 
 
 def _on_workflow_event(session: Session, event: wf_events.DomainEvent) -> None:
-    """Copy state, outcome and escalation of an ``appeal`` instance to its appeal (timers included)."""
+    """Copy state, outcome, escalation and response times of an ``appeal`` instance to its appeal (timers included)."""
     if event.definition_key != DEFINITION_KEY or not event.subject_ref.startswith(SUBJECT_PREFIX):
         return
     number = event.subject_ref.removeprefix(SUBJECT_PREFIX)
@@ -230,9 +234,22 @@ def _on_workflow_event(session: Session, event: wf_events.DomainEvent) -> None:
         appeal.closed_at = event.at
     elif isinstance(event, wf_events.InstanceEscalated):
         appeal.escalation_level = event.level
+    _record_response_times(appeal, event)
     was_closing = isinstance(event, wf_events.InstanceClosed) and event.outcome == "办结"
     if was_closing and appeal.master_id is None:
         _close_duplicates(session, appeal, event.at)
+
+
+def _record_response_times(appeal: Appeal, event: wf_events.DomainEvent) -> None:
+    """Keep the times 响应率 is measured from, whoever acts (the hotline's pages and API, or the engine's queue).
+
+    Each 派单/改派 restarts the clock and clears the previous 签收; the lead unit's 签收 stops it.
+    """
+    if isinstance(event, wf_events.TaskDispatched):
+        appeal.dispatched_at = event.at
+        appeal.signed_at = None
+    elif isinstance(event, wf_events.ActionPerformed) and event.action == SIGN_ACTION:
+        appeal.signed_at = event.at
 
 
 def _close_duplicates(session: Session, master: Appeal, at: dt.datetime) -> None:
@@ -1068,61 +1085,46 @@ def _resume(
         _sync(appeal, summary)
         session.commit()
     if appeal.state == "受理" and appeal.status == "open" and created:
+        step: _Step | None = None
         if appeal.redirect_number:
-            result = wf.perform_action(
-                session,
-                actor=_intake_actor(actor),
-                instance_id=appeal.instance_id or 0,
-                action="transfer",
-                expected_version=appeal.wf_version or 0,
-                reason=f"转接 {appeal.redirect_number}：{appeal.redirect_reason}",
-                now=now,
-                calendar=calendar,
-            )
-            _after(session, appeal, result)
+            step = _Step("transfer", reason=f"转接 {appeal.redirect_number}：{appeal.redirect_reason}")
         elif appeal.direct_answer:
-            result = wf.perform_action(
-                session,
-                actor=_intake_actor(actor),
-                instance_id=appeal.instance_id or 0,
-                action="answer_directly",
-                expected_version=appeal.wf_version or 0,
-                comment=appeal.reply_text,
-                now=now,
-                calendar=calendar,
-            )
-            _after(session, appeal, result)
+            step = _Step("answer_directly", comment=appeal.reply_text)
         elif not appeal.needs_review or actor.has_role("operator"):
             _notify_accepted(session, appeal)
-            result = wf.perform_action(
-                session,
-                actor=_intake_actor(actor),
-                instance_id=appeal.instance_id or 0,
-                action="accept",
-                expected_version=appeal.wf_version or 0,
-                comment="受理",
-                now=now,
-                calendar=calendar,
+            step = _Step("accept", comment="受理")
+        if step is not None:
+            _after(
+                session, appeal, _intake(session, appeal, step, actor=_intake_actor(actor), now=now, calendar=calendar)
             )
-            _after(session, appeal, result)
     if appeal.state == "派单" and appeal.status == "open" and created and appeal.department:
         confident = not appeal.needs_review and (
             appeal.corrected or not TriageSuggestion.model_validate(appeal.suggestion).needs_review
         )
         if confident:
-            result = wf.dispatch(
-                session,
-                actor=HOTLINE_ACTOR,
-                instance_id=appeal.instance_id or 0,
-                expected_version=appeal.wf_version or 0,
+            step = _Step(
+                _Dispatch.FIRST,
+                comment=f"智能派单（责任清单 {appeal.routing_version}）",
                 lead_unit=appeal.department,
                 assist_units=list(appeal.assist_units or []),
-                comment=f"智能派单（责任清单 {appeal.routing_version}）",
-                now=now,
-                calendar=calendar,
             )
-            _after(session, appeal, result)
+            _after(session, appeal, _intake(session, appeal, step, actor=HOTLINE_ACTOR, now=now, calendar=calendar))
     return _read(appeal, now=now, master_number=_master_number(session, appeal), created=created)
+
+
+def _intake(
+    session: Session, appeal: Appeal, step: _Step, *, actor: Actor, now: dt.datetime, calendar: WorkCalendar
+) -> ActionResult:
+    # Intake acts on the version it has just synchronised, not on one a person saw.
+    return _take(
+        session,
+        step,
+        actor=actor,
+        instance_id=appeal.instance_id or 0,
+        expected_version=appeal.wf_version or 0,
+        now=now,
+        calendar=calendar,
+    )
 
 
 def _after(session: Session, appeal: Appeal, result: ActionResult) -> None:
@@ -1194,6 +1196,121 @@ def _open_instance(appeal: Appeal) -> int:
     return appeal.instance_id
 
 
+class _Dispatch(Enum):
+    """派单 and 改派 as the engine resolves them: the current state's action of that kind.
+
+    After a 退单 the case waits at 待派单, where 改派 is taken by that state's plain 派单 action.
+    """
+
+    FIRST = "dispatch"
+    AGAIN = "redispatch"
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """The engine action an appeal use case takes, and its inputs."""
+
+    action: str | _Dispatch
+    comment: str | None = None
+    reason: str | None = None
+    lead_unit: str | None = None
+    assist_units: Sequence[str] = ()
+    extension: TimeLimit | None = None
+
+
+def _take(
+    session: Session,
+    step: _Step,
+    *,
+    actor: Actor,
+    instance_id: int,
+    expected_version: int,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+) -> ActionResult:
+    """Ask the engine for one step; it checks ``expected_version`` (a stale one is a 409) and writes the history."""
+    if step.action is _Dispatch.FIRST:
+        return wf.dispatch(
+            session,
+            actor=actor,
+            instance_id=instance_id,
+            expected_version=expected_version,
+            lead_unit=step.lead_unit or "",
+            assist_units=step.assist_units,
+            comment=step.comment,
+            now=now,
+            calendar=calendar,
+        )
+    if step.action is _Dispatch.AGAIN:
+        return wf.redispatch(
+            session,
+            actor=actor,
+            instance_id=instance_id,
+            expected_version=expected_version,
+            lead_unit=step.lead_unit or "",
+            assist_units=step.assist_units,
+            reason=step.reason or "",
+            now=now,
+            calendar=calendar,
+        )
+    return wf.perform_action(
+        session,
+        actor=actor,
+        instance_id=instance_id,
+        action=step.action,
+        expected_version=expected_version,
+        comment=step.comment,
+        reason=step.reason,
+        assignee_unit=step.lead_unit,
+        assist_units=step.assist_units,
+        extension=step.extension,
+        now=now,
+        calendar=calendar,
+    )
+
+
+def _act(
+    session: Session,
+    actor: Actor,
+    appeal_id: int,
+    expected_version: int,
+    step: _Step | Callable[[Appeal], _Step],
+    /,
+    *,
+    then: Callable[[Appeal], None] | None = None,
+    now: dt.datetime | None = None,
+    calendar: WorkCalendar | None = None,
+) -> AppealRead:
+    """The course every action use case follows; the use case supplies only ``step`` (and rarely ``then``).
+
+    Load the appeal for writing (the access rules answer 404/403), let ``step`` check the request, make the
+    hotline's own changes to the appeal and name the engine action, take it, copy the instance back onto the
+    appeal, run ``then`` and return the read model. The appeal's changes commit with the action; if anything
+    fails before that commit, the pending changes are rolled back with it.
+    """
+    _ensure_installed()
+    moment, cal = _now(now), _calendar(calendar)
+    appeal = _load(session, appeal_id, actor=actor, action="write")
+    try:
+        chosen = step if isinstance(step, _Step) else step(appeal)
+        result = _take(
+            session,
+            chosen,
+            actor=actor,
+            instance_id=_open_instance(appeal),
+            expected_version=expected_version,
+            now=moment,
+            calendar=cal,
+        )
+    except Exception:
+        session.rollback()
+        raise
+    _after(session, appeal, result)
+    if then is not None:
+        then(appeal)
+    return _read(appeal, now=moment, master_number=_master_number(session, appeal))
+
+
 def perform(
     session: Session,
     *,
@@ -1210,25 +1327,8 @@ def perform(
     calendar: WorkCalendar | None = None,
 ) -> AppealRead:
     """Take a workflow action on an appeal (签收 sign, 退单 return, 催办 remind, 督办 supervise, …) as ``actor``."""
-    _ensure_installed()
-    moment = _now(now)
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    result = wf.perform_action(
-        session,
-        actor=actor,
-        instance_id=_open_instance(appeal),
-        action=action,
-        expected_version=expected_version,
-        comment=comment,
-        reason=reason,
-        assignee_unit=lead_unit,
-        assist_units=assist_units,
-        extension=extension,
-        now=moment,
-        calendar=_calendar(calendar),
-    )
-    _after(session, appeal, result)
-    return _read(appeal, now=moment, master_number=_master_number(session, appeal))
+    step = _Step(action, comment, reason, lead_unit, assist_units, extension)
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def accept_appeal(
@@ -1242,31 +1342,13 @@ def accept_appeal(
     calendar: WorkCalendar | None = None,
 ) -> AppealRead:
     """受理 an appeal an operator has checked (the low-confidence ones wait at 待受理)."""
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    appeal.needs_review = False
-    _notify_accepted(session, appeal)
-    return _rollback_on_error(
-        session,
-        lambda: perform(
-            session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="accept",
-            expected_version=expected_version,
-            comment=comment or "人工确认受理",
-            now=now,
-            calendar=calendar,
-        ),
-    )
 
+    def step(appeal: Appeal) -> _Step:
+        appeal.needs_review = False
+        _notify_accepted(session, appeal)
+        return _Step("accept", comment=comment or "人工确认受理")
 
-def _rollback_on_error(session: Session, call: Callable[[], AppealRead]) -> AppealRead:
-    """Run an engine call after pending appeal changes: if it fails, the changes go with it."""
-    try:
-        return call()
-    except Exception:
-        session.rollback()
-        raise
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def dispatch_appeal(
@@ -1284,62 +1366,36 @@ def dispatch_appeal(
     calendar: WorkCalendar | None = None,
 ) -> AppealRead:
     """派单 (or 改派 with a reason): to the given units, or to the responsibility catalogue's decision."""
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    if lead_unit:
-        lead = _check_units(session, [lead_unit], field="lead_unit")[0]
-        assists = _check_units(session, assist_units or [], field="assist_units")
-    else:
-        suggestion = TriageSuggestion.model_validate(appeal.suggestion or {})
-        route = _route(
-            department=appeal.department if not redispatch else (suggestion.department or appeal.department),
-            also=suggestion.also,
-            category=appeal.category,
-            appeal_type=appeal.appeal_type,
-            district_code=appeal.district_code,
-            street_code=appeal.street_code,
-        )
-        if route.lead_unit is None:
-            raise ValidationError("责任清单无法确定主办单位，请选择主办单位", field="lead_unit")
-        lead = route.lead_unit
-        assists = list(assist_units) if assist_units is not None else list(route.assist_units)
-    assists = [u for u in assists if u != lead]
-    if redispatch and not (reason or "").strip():
-        raise ValidationError("改派须填写原因", field="reason")
-    appeal.department = lead
-    appeal.assist_units = assists
-    appeal.needs_review = False
-    instance_id = _open_instance(appeal)
-    cal = _calendar(calendar)
 
-    def run() -> AppealRead:
-        if redispatch:
-            result = wf.redispatch(
-                session,
-                actor=actor,
-                instance_id=instance_id,
-                expected_version=expected_version,
-                lead_unit=lead,
-                assist_units=assists,
-                reason=reason or "",
-                now=now,
-                calendar=cal,
-            )
+    def step(appeal: Appeal) -> _Step:
+        if lead_unit:
+            lead = _check_units(session, [lead_unit], field="lead_unit")[0]
+            assists = _check_units(session, assist_units or [], field="assist_units")
         else:
-            result = wf.dispatch(
-                session,
-                actor=actor,
-                instance_id=instance_id,
-                expected_version=expected_version,
-                lead_unit=lead,
-                assist_units=assists,
-                comment=comment,
-                now=now,
-                calendar=cal,
+            suggestion = TriageSuggestion.model_validate(appeal.suggestion or {})
+            route = _route(
+                department=appeal.department if not redispatch else (suggestion.department or appeal.department),
+                also=suggestion.also,
+                category=appeal.category,
+                appeal_type=appeal.appeal_type,
+                district_code=appeal.district_code,
+                street_code=appeal.street_code,
             )
-        _after(session, appeal, result)
-        return _read(appeal, now=_now(now), master_number=_master_number(session, appeal))
+            if route.lead_unit is None:
+                raise ValidationError("责任清单无法确定主办单位，请选择主办单位", field="lead_unit")
+            lead = route.lead_unit
+            assists = list(assist_units) if assist_units is not None else list(route.assist_units)
+        assists = [u for u in assists if u != lead]
+        if redispatch and not (reason or "").strip():
+            raise ValidationError("改派须填写原因", field="reason")
+        appeal.department = lead
+        appeal.assist_units = assists
+        appeal.needs_review = False
+        if redispatch:
+            return _Step(_Dispatch.AGAIN, reason=reason or "", lead_unit=lead, assist_units=assists)
+        return _Step(_Dispatch.FIRST, comment=comment, lead_unit=lead, assist_units=assists)
 
-    return _rollback_on_error(session, run)
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def request_extension(
@@ -1359,17 +1415,8 @@ def request_extension(
     most = routing.load_time_limits().max_extension
     if limit.unit == most.unit and limit.amount > most.amount:
         raise ValidationError(f"延期一般不超过{most.describe()}", field="amount")
-    return perform(
-        session,
-        actor=actor,
-        appeal_id=appeal_id,
-        action="request_extension",
-        expected_version=expected_version,
-        reason=reason,
-        extension=limit,
-        now=now,
-        calendar=calendar,
-    )
+    step = _Step("request_extension", reason=reason, extension=limit)
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def reply_appeal(
@@ -1384,22 +1431,13 @@ def reply_appeal(
 ) -> AppealRead:
     """办结反馈: the lead unit's answer; it goes to review (答复审核) before the callback."""
     moment = _now(now)
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    appeal.reply_text = text.strip()
-    appeal.replied_at = moment
-    return _rollback_on_error(
-        session,
-        lambda: perform(
-            session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="reply",
-            expected_version=expected_version,
-            comment=text,
-            now=moment,
-            calendar=calendar,
-        ),
-    )
+
+    def step(appeal: Appeal) -> _Step:
+        appeal.reply_text = text.strip()
+        appeal.replied_at = moment
+        return _Step("reply", comment=text)
+
+    return _act(session, actor, appeal_id, expected_version, step, now=moment, calendar=calendar)
 
 
 def review_reply(
@@ -1414,28 +1452,19 @@ def review_reply(
     calendar: WorkCalendar | None = None,
 ) -> AppealRead:
     """答复审核: approve (→ 回访, every reporter hears the answer) or send back to the unit with a reason."""
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    if approve:
-        _notify_all(
-            session,
-            appeal,
-            "hotline_reply",
-            lambda item: {"title": item.title, "case_no": item.number, "reply": appeal.reply_text or "已办理"},
-            key=f"reply:{appeal.reopen_count}",
-        )
-    return _rollback_on_error(
-        session,
-        lambda: perform(
-            session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="approve_reply" if approve else "reject_reply",
-            expected_version=expected_version,
-            reason=reason,
-            now=now,
-            calendar=calendar,
-        ),
-    )
+
+    def step(appeal: Appeal) -> _Step:
+        if approve:
+            _notify_all(
+                session,
+                appeal,
+                "hotline_reply",
+                lambda item: {"title": item.title, "case_no": item.number, "reply": appeal.reply_text or "已办理"},
+                key=f"reply:{appeal.reopen_count}",
+            )
+        return _Step("approve_reply" if approve else "reject_reply", reason=reason)
+
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def _rater(appeal: Appeal) -> Actor:
@@ -1462,58 +1491,57 @@ def record_callback(
 
     The rating is recorded with the ratings context for the lead unit (a bad one opens its rectification).
     """
-    _ensure_installed()
     moment, cal = _now(now), _calendar(calendar)
     if satisfaction not in SATISFACTION_LEVELS:
         raise ValidationError("回访结果应为 满意、基本满意 或 不满意", field="satisfaction")
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    if appeal.state != "回访":
-        raise ValidationError(f"当前状态「{STATE_LABELS.get(appeal.state, appeal.state)}」不能回访", field="action")
-    done = session.scalar(select(func.count()).where(AppealCallback.appeal_id == appeal.id)) or 0
     level = rating_level or SATISFACTION_LEVELS[satisfaction]
     unhappy = satisfaction == "不满意"
-    callback = AppealCallback(
-        appeal_id=appeal.id,
-        round=done + 1,
-        method=method,
-        satisfaction=satisfaction,
-        resolved=resolved and not unhappy,
-        rating_level=level,
-        note=note.strip(),
-        recorded_by=actor.id,
-        recorded_at=moment,
-    )
-    session.add(callback)
-    appeal.satisfaction = satisfaction
-    appeal.rating_level = level
-    if unhappy:
-        appeal.reopen_count += 1
-        _notify(
-            session,
-            appeal,
-            "hotline_progress",
-            {"title": appeal.title, "case_no": appeal.number, "progress": "已按您的回访意见交承办单位重新办理"},
-            key=f"reopen:{appeal.reopen_count}",
+    recorded: list[AppealCallback] = []  # the callback that step() adds, rated once the action is taken
+
+    def step(appeal: Appeal) -> _Step:
+        if appeal.state != "回访":
+            raise ValidationError(f"当前状态「{STATE_LABELS.get(appeal.state, appeal.state)}」不能回访", field="action")
+        done = session.scalar(select(func.count()).where(AppealCallback.appeal_id == appeal.id)) or 0
+        callback = AppealCallback(
+            appeal_id=appeal.id,
+            round=done + 1,
+            method=method,
+            satisfaction=satisfaction,
+            resolved=resolved and not unhappy,
+            rating_level=level,
+            note=note.strip(),
+            recorded_by=actor.id,
+            recorded_at=moment,
         )
-    instance_id = _open_instance(appeal)
-    try:
-        result = wf.perform_action(
-            session,
-            actor=actor,
-            instance_id=instance_id,
-            action="revisit_unsatisfied" if unhappy else "revisit_satisfied",
-            expected_version=expected_version,
+        session.add(callback)
+        recorded.append(callback)
+        appeal.satisfaction = satisfaction
+        appeal.rating_level = level
+        if unhappy:
+            appeal.reopen_count += 1
+            _notify(
+                session,
+                appeal,
+                "hotline_progress",
+                {"title": appeal.title, "case_no": appeal.number, "progress": "已按您的回访意见交承办单位重新办理"},
+                key=f"reopen:{appeal.reopen_count}",
+            )
+        return _Step(
+            "revisit_unsatisfied" if unhappy else "revisit_satisfied",
             comment=note or satisfaction,
             reason=(note or "诉求人对办理结果不满意") if unhappy else None,
-            now=moment,
-            calendar=cal,
         )
-    except Exception:
-        session.rollback()
-        raise
-    _after(session, appeal, result)
-    _rate(session, appeal, callback, level=level, note=note, calendar=cal, now=moment)
-    return _read(appeal, now=moment, master_number=_master_number(session, appeal))
+
+    return _act(
+        session,
+        actor,
+        appeal_id,
+        expected_version,
+        step,
+        then=lambda appeal: _rate(session, appeal, recorded[0], level=level, note=note, calendar=cal, now=moment),
+        now=moment,
+        calendar=cal,
+    )
 
 
 def _rate(
@@ -1564,52 +1592,42 @@ def merge_appeal(
     calendar: WorkCalendar | None = None,
 ) -> AppealRead:
     """并单: merge a duplicate into a master; the duplicate follows the master and its reporter is kept informed."""
-    _ensure_installed()
     moment = _now(now)
     if appeal_id == master_id:
         raise ValidationError("不能将诉求并入自身", field="master_id")
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    master = _load(session, master_id, actor=actor, action="read")
-    while master.master_id is not None:  # a master that was itself merged: follow it to the surviving one
-        master = _load(session, master.master_id, actor=actor, action="read")
-    if master.id == appeal.id:
-        raise ValidationError("不能将诉求并入由它合并的诉求", field="master_id")
-    if master.status != "open":
-        raise ValidationError(f"主诉求 {master.number} 已办结，不能并入", field="master_id")
-    if appeal.master_id is not None or appeal.status != "open":
-        raise ValidationError(f"诉求 {appeal.number} 已办结或已并单", field="appeal_id")
-    appeal.master_id = master.id
-    appeal.merged_at = moment
-    appeal.merged_by = actor.id
-    for child in session.scalars(select(Appeal).where(Appeal.master_id == appeal.id)):
-        child.master_id = master.id  # its own duplicates follow it to the new master
-    session.flush()
-    master.duplicate_count = session.scalar(select(func.count()).where(Appeal.master_id == master.id)) or 0
-    appeal.duplicate_count = 0
-    _notify(
-        session,
-        appeal,
-        "hotline_progress",
-        {
-            "title": appeal.title,
-            "case_no": appeal.number,
-            "progress": f"与同一问题的诉求 {master.number} 合并办理，办理结果将同时告知您",
-        },
-        key="merged",
-    )
-    return _rollback_on_error(
-        session,
-        lambda: perform(
+
+    def step(appeal: Appeal) -> _Step:
+        master = _load(session, master_id, actor=actor, action="read")
+        while master.master_id is not None:  # a master that was itself merged: follow it to the surviving one
+            master = _load(session, master.master_id, actor=actor, action="read")
+        if master.id == appeal.id:
+            raise ValidationError("不能将诉求并入由它合并的诉求", field="master_id")
+        if master.status != "open":
+            raise ValidationError(f"主诉求 {master.number} 已办结，不能并入", field="master_id")
+        if appeal.master_id is not None or appeal.status != "open":
+            raise ValidationError(f"诉求 {appeal.number} 已办结或已并单", field="appeal_id")
+        appeal.master_id = master.id
+        appeal.merged_at = moment
+        appeal.merged_by = actor.id
+        for child in session.scalars(select(Appeal).where(Appeal.master_id == appeal.id)):
+            child.master_id = master.id  # its own duplicates follow it to the new master
+        session.flush()
+        master.duplicate_count = session.scalar(select(func.count()).where(Appeal.master_id == master.id)) or 0
+        appeal.duplicate_count = 0
+        _notify(
             session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="merge",
-            expected_version=expected_version,
-            reason=f"并入 {master.number}：{reason}",
-            now=moment,
-            calendar=calendar,
-        ),
-    )
+            appeal,
+            "hotline_progress",
+            {
+                "title": appeal.title,
+                "case_no": appeal.number,
+                "progress": f"与同一问题的诉求 {master.number} 合并办理，办理结果将同时告知您",
+            },
+            key="merged",
+        )
+        return _Step("merge", reason=f"并入 {master.number}：{reason}")
+
+    return _act(session, actor, appeal_id, expected_version, step, now=moment, calendar=calendar)
 
 
 def answer_directly(
@@ -1625,25 +1643,16 @@ def answer_directly(
 ) -> AppealRead:
     """直接答复: close a consultation at intake with an answer (counted for 直接答复率)."""
     moment = _now(now)
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    appeal.direct_answer = True
-    appeal.kb_article = kb_article
-    appeal.reply_text = text.strip()
-    appeal.replied_at = moment
-    appeal.needs_review = False
-    return _rollback_on_error(
-        session,
-        lambda: perform(
-            session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="answer_directly",
-            expected_version=expected_version,
-            comment=text,
-            now=moment,
-            calendar=calendar,
-        ),
-    )
+
+    def step(appeal: Appeal) -> _Step:
+        appeal.direct_answer = True
+        appeal.kb_article = kb_article
+        appeal.reply_text = text.strip()
+        appeal.replied_at = moment
+        appeal.needs_review = False
+        return _Step("answer_directly", comment=text)
+
+    return _act(session, actor, appeal_id, expected_version, step, now=moment, calendar=calendar)
 
 
 def transfer_emergency(
@@ -1660,22 +1669,13 @@ def transfer_emergency(
     """转接: an emergency goes to 110/119/120/122; the appeal closes as 转接 with the number and the reason."""
     if number not in {"110", "119", "120", "122"}:
         raise ValidationError("转接号码应为 110、119、120 或 122", field="number")
-    appeal = _load(session, appeal_id, actor=actor, action="write")
-    appeal.redirect_number = number
-    appeal.redirect_reason = reason.strip()
-    return _rollback_on_error(
-        session,
-        lambda: perform(
-            session,
-            actor=actor,
-            appeal_id=appeal_id,
-            action="transfer",
-            expected_version=expected_version,
-            reason=f"转接 {number}：{reason.strip()}",
-            now=now,
-            calendar=calendar,
-        ),
-    )
+
+    def step(appeal: Appeal) -> _Step:
+        appeal.redirect_number = number
+        appeal.redirect_reason = reason.strip()
+        return _Step("transfer", reason=f"转接 {number}：{reason.strip()}")
+
+    return _act(session, actor, appeal_id, expected_version, step, now=now, calendar=calendar)
 
 
 def correct_appeal(

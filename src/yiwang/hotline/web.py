@@ -813,6 +813,7 @@ def dashboard_page(
     actor: ActorDep,
     date_from: Annotated[str | None, Query(max_length=10)] = None,
     date_to: Annotated[str | None, Query(max_length=10)] = None,
+    calendar: CalendarDep,
 ) -> Response:
     """Volumes, the five rates by department and district, hot-spot map, trends and CSV links for one period."""
     kpis.check_dashboard_access(actor)
@@ -820,7 +821,11 @@ def dashboard_page(
     status_code = 200
     try:
         board = kpis.dashboard(
-            session, actor=actor, date_from=_date(date_from, "date_from"), date_to=_date(date_to, "date_to")
+            session,
+            actor=actor,
+            date_from=_date(date_from, "date_from"),
+            date_to=_date(date_to, "date_to"),
+            calendar=calendar,
         )
     except ValidationError as exc:
         board, status_code = None, exc.status_code
@@ -845,10 +850,15 @@ def dashboard_csv(
     by: Annotated[str, Query(pattern="^(department|district)$")] = "department",
     date_from: Annotated[str | None, Query(max_length=10)] = None,
     date_to: Annotated[str | None, Query(max_length=10)] = None,
+    calendar: CalendarDep,
 ) -> Response:
     """The KPI table by department or by district as CSV (UTF-8 with BOM)."""
     board = kpis.dashboard(
-        session, actor=actor, date_from=_date(date_from, "date_from"), date_to=_date(date_to, "date_to")
+        session,
+        actor=actor,
+        date_from=_date(date_from, "date_from"),
+        date_to=_date(date_to, "date_to"),
+        calendar=calendar,
     )
     rows = board.by_department if by == "department" else board.by_district
     name = f"hotline-kpis-{by}-{board.date_from:%Y%m%d}-{board.date_to:%Y%m%d}.csv"

@@ -30,6 +30,7 @@ def test_routing_show_and_validate(tmp_path: Path) -> None:
     assert routing.load_catalogue().version in shown.output
     assert "city-appearance-local" in shown.output
     assert "13 个工作日" in shown.output
+    assert "签收时限（响应率）" in shown.output
 
     valid = runner.invoke(cli.app, ["routing", "validate"])
     assert valid.exit_code == 0, valid.output

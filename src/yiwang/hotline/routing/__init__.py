@@ -1,8 +1,9 @@
 """The responsibility catalogue (责任清单) and the time-limit configuration of the 12345 hotline (pure, no I/O).
 
 ``catalogue.yaml`` says which unit leads (主办) and which assist (协办) for a category in a jurisdiction;
-``time_limits.yaml`` gives each appeal type and urgency its time limit, the 退单 window, the duplicate-detection
-window and the overdue-supervision threshold. Both are versioned files: an appeal records the versions used.
+``time_limits.yaml`` gives each appeal type and urgency its time limit, the 退单 window, the 签收 limit that 响应率
+is measured against, the duplicate-detection window and the overdue-supervision threshold. Both are versioned
+files: an appeal records the versions used.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from yiwang.workflow.calendar import TimeLimit, TimeUnit
 ROUTING_DIR = Path(__file__).resolve().parent
 CATALOGUE_FILE = ROUTING_DIR / "catalogue.yaml"
 TIME_LIMITS_FILE = ROUTING_DIR / "time_limits.yaml"
+
+DEFAULT_SIGN_WITHIN = TimeLimit(1, TimeUnit.WORKING_DAYS)
+"""签收时限 when a time-limit file names none: the 签收 state limit of the workflow's ``appeal`` definition."""
 
 _TOKENS = frozenset({"department", "also", "street", "district"})
 _WHEN_KEYS = frozenset({"department", "category", "type", "district", "located"})
@@ -78,6 +82,7 @@ class TimeLimits:
     max_extension: TimeLimit
     supervise_after: TimeLimit
     duplicates: DuplicateSettings = field(default_factory=lambda: DuplicateSettings(72, 500, 0.35, 0.5))
+    sign_within: TimeLimit = DEFAULT_SIGN_WITHIN
 
     def for_appeal(self, appeal_type: str, urgency: str) -> TimeLimit:
         """The limit of an appeal: its type's, shortened by its urgency (never lengthened)."""
@@ -118,6 +123,7 @@ def parse_time_limits(body: Mapping[str, Any]) -> TimeLimits:
         return_within=_limit(body.get("return_within"), "return_within"),
         max_extension=_limit(body.get("max_extension"), "max_extension"),
         supervise_after=_limit(body.get("supervise_after"), "supervise_after"),
+        sign_within=_limit(body["sign_within"], "sign_within") if "sign_within" in body else DEFAULT_SIGN_WITHIN,
         duplicates=DuplicateSettings(
             window_hours=float(dup.get("window_hours", 72)),
             distance_m=float(dup.get("distance_m", 500)),

@@ -1,13 +1,15 @@
-"""``yiwang hotline triage`` / ``retrain``: triage JSON Lines from stdin; retrain the model as a job."""
+"""``yiwang hotline triage`` / ``retrain`` / ``prune-models``: triage stdin, retrain, delete old model versions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import inspect
@@ -19,7 +21,11 @@ from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory, redact_url
 from yiwang.kernel.errors import YiwangError
 
+if TYPE_CHECKING:
+    from yiwang.hotline.triage.services import PruneReport
+
 MODEL_TABLE = "hotline_triage_model"
+CITY_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @contextmanager
@@ -116,7 +122,7 @@ def retrain() -> None:
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            version = services.retrain(session)
+            version, report = services.retrain_and_prune(session)
     except YiwangError as error:
         typer.echo(f"训练失败：{error.message}", err=True)
         raise typer.Exit(code=1) from None
@@ -125,3 +131,51 @@ def retrain() -> None:
     metrics = "，".join(f"{key}={value}" for key, value in version.metrics.items())
     counts = f"种子 {version.seed_examples} 条，纠错 {version.corrections} 条"
     typer.echo(f"已训练分拨模型版本 {version.version}（{counts}）：{metrics}")
+    if report.pruned:
+        _echo_pruned(report)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _echo_pruned(report: PruneReport) -> None:
+    verb = "将删除" if report.dry_run else "已删除"
+    for version in report.pruned:
+        trained_at = version.trained_at
+        if trained_at.tzinfo is None:  # SQLite returns the stored UTC time without its zone
+            trained_at = trained_at.replace(tzinfo=dt.UTC)
+        trained = trained_at.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{verb}模型版本 {version.version}（训练于 {trained}，{_megabytes(version.size_bytes)}）")
+    typer.echo(
+        f"保留最近 {report.keep} 个版本及当前使用的版本：保留 {len(report.kept)} 个，"
+        f"{verb} {len(report.pruned)} 个，共 {_megabytes(report.freed_bytes)}"
+    )
+
+
+def prune_models(
+    keep: int | None = typer.Option(
+        None,
+        "--keep",
+        min=1,
+        help="保留最近的版本数（默认 YIWANG_TRIAGE_KEEP_VERSIONS，未设置时为 5）；当前使用的版本始终保留",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只列出将删除的版本，不删除"),
+) -> None:
+    """按保留规则删除旧的分拨模型版本：保留当前使用的版本和最近 N 个版本。"""
+    from yiwang.hotline.triage import services  # noqa: PLC0415
+
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            report = services.prune_model_versions(session, keep=keep, dry_run=dry_run)
+    except YiwangError as error:
+        typer.echo(f"清理失败：{error.message}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    if not report.pruned:
+        typer.echo(f"无需清理：共 {len(report.kept)} 个模型版本，保留最近 {report.keep} 个及当前使用的版本")
+        return
+    _echo_pruned(report)

@@ -3,7 +3,8 @@
 ``triage(session, text, …)`` works with a database (the current trained model version, geo's tables) and
 without one (``session=None``: the seed model trained in-process from the shipped corpus, geo's shipped
 tables). Trained models are cached per process and database, keyed by their version, so a request never
-unpickles or retrains on the hot path.
+unpickles or retrains on the hot path. Each retrain also applies the retention rule (``prune_model_versions``):
+old versions' artifacts are large, so only the active version and the newest few are kept.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import pickle
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import shapely
 import yaml
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -49,12 +52,15 @@ from yiwang.identity.scopes import CITY_INTAKE_DEPARTMENT, ResourceKind, Resourc
 from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.pages import Page
+from yiwang.logs import get_logger
 
 ALGORITHM = "char 1-2-gram TF-IDF{vectors} + balanced LinearSVC, softmax + none-class; rules: redirect/urgency/type"
 """Stored with every model version; ``{vectors}`` says whether the e5 sentence vector was part of the features."""
 KB_ARTICLE_KIND = "kb_article"
 TRIAGE_MODEL_KIND = "triage_model"
 MAX_PAGE_SIZE = 100
+
+log = get_logger("yiwang.hotline.triage")
 
 
 class TriageSettings(BaseSettings):
@@ -66,6 +72,8 @@ class TriageSettings(BaseSettings):
     """Below this confidence a person decides (``needs_review``)."""
     kb_threshold: float = 0.3
     """Below this score the knowledge base gives no direct answer."""
+    keep_versions: int = Field(default=5, ge=1)
+    """Retention: the newest this many trained model versions are kept (the active one always stays)."""
 
 
 # ---- models -------------------------------------------------------------------------------------------------------
@@ -112,13 +120,15 @@ def _database_key(session: Session) -> str:
     return session.get_bind().engine.url.render_as_string(hide_password=True)
 
 
+_ACTIVE_VERSION = select(ModelVersion.id, ModelVersion.artifact_sha256).order_by(ModelVersion.id.desc()).limit(1)
+"""The version triage uses: the newest row. There is no rollback; retention asks the same query, so it stays right."""
+
+
 def current_triager(session: Session | None) -> model.Triager:
     """The newest trained model version in the database, else the seed model."""
     if session is None:
         return seed_triager()
-    row = session.execute(
-        select(ModelVersion.id, ModelVersion.artifact_sha256).order_by(ModelVersion.id.desc()).limit(1)
-    ).first()
+    row = session.execute(_ACTIVE_VERSION).first()
     if row is None:
         return seed_triager()
     key = (_database_key(session), int(row.id))
@@ -136,8 +146,18 @@ def current_triager(session: Session | None) -> model.Triager:
         return cached
 
 
-def retrain(session: Session, *, actor: Actor = SYSTEM_ACTOR) -> ModelVersionRead:
-    """Train a new version on the seed corpus plus every correction, store it, and make it current."""
+def retrain(
+    session: Session, *, actor: Actor = SYSTEM_ACTOR, settings: TriageSettings | None = None
+) -> ModelVersionRead:
+    """Train a new version on the seed corpus plus every correction, store it, make it current, prune old ones."""
+    return retrain_and_prune(session, actor=actor, settings=settings)[0]
+
+
+def retrain_and_prune(
+    session: Session, *, actor: Actor = SYSTEM_ACTOR, settings: TriageSettings | None = None
+) -> tuple[ModelVersionRead, PruneReport]:
+    """``retrain``, also saying which old versions the retention rule deleted (same transaction as the new one)."""
+    settings = settings or TriageSettings()
     authorize(actor, ResourceRef(kind=TRIAGE_MODEL_KIND, owner_department=CITY_INTAKE_DEPARTMENT), "write")
     started = time.perf_counter()
     seed = load_examples()
@@ -171,12 +191,15 @@ def retrain(session: Session, *, actor: Actor = SYSTEM_ACTOR) -> ModelVersionRea
     )
     session.add(row)
     try:
+        session.flush()  # the new row gets its id, so retention counts it as the newest (and active) version
+        report = _prune(session, keep=settings.keep_versions, dry_run=False)
         session.commit()
     except IntegrityError:
         session.rollback()
         msg = "另一次训练同时完成，请稍后再试"
         raise ConflictError(msg, field="model_version") from None
-    return ModelVersionRead.model_validate(row)
+    _log_pruned(report, actor=actor)
+    return ModelVersionRead.model_validate(row), report
 
 
 def holdout_metrics(triager: model.Triager) -> dict[str, float | int]:
@@ -203,6 +226,101 @@ def list_model_versions(session: Session, *, limit: int = 20) -> list[ModelVersi
     """The newest trained model versions, newest first."""
     rows = session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc()).limit(limit))
     return [ModelVersionRead.model_validate(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class PrunedVersion:
+    """A model version the retention rule deleted (or, in a dry run, would delete)."""
+
+    id: int
+    version: str
+    trained_at: dt.datetime
+    size_bytes: int
+    """Length of the pickled artifact, the bulk of the row."""
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """Outcome of the retention rule: what stays, what went (or would go)."""
+
+    keep: int
+    active: str | None
+    """The version triage uses (kept even when older than the ``keep`` newest); None without trained versions."""
+    kept: tuple[str, ...]
+    """Versions that stay, newest first."""
+    pruned: tuple[PrunedVersion, ...]
+    """Versions deleted (or, in a dry run, to be deleted), oldest first."""
+    dry_run: bool
+
+    @property
+    def freed_bytes(self) -> int:
+        """Artifact bytes of the pruned versions."""
+        return sum(v.size_bytes for v in self.pruned)
+
+
+def _prune(session: Session, *, keep: int, dry_run: bool) -> PruneReport:
+    if keep < 1:
+        raise ValidationError("至少保留 1 个模型版本", field="keep")
+    active = session.execute(_ACTIVE_VERSION).first()
+    active_id = None if active is None else int(active.id)
+    # Only the artifact's length is read: the artifacts themselves are tens of MB each.
+    rows = session.execute(
+        select(
+            ModelVersion.id, ModelVersion.version, ModelVersion.trained_at, func.length(ModelVersion.artifact)
+        ).order_by(ModelVersion.id.desc())
+    ).all()
+    kept: list[str] = []
+    pruned: list[PrunedVersion] = []
+    for rank, (id_, version, trained_at, size) in enumerate(rows):
+        # The active version stays even when older than the newest ``keep`` (should a rollback ever exist).
+        if rank < keep or id_ == active_id:
+            kept.append(version)
+        else:
+            pruned.append(PrunedVersion(id=id_, version=version, trained_at=trained_at, size_bytes=int(size or 0)))
+    if pruned and not dry_run:
+        # By the ids listed above, never "all but the kept": a version another retrain committed meanwhile stays.
+        session.execute(delete(ModelVersion).where(ModelVersion.id.in_([v.id for v in pruned])))
+    return PruneReport(
+        keep=keep,
+        active=next((version for id_, version, *_ in rows if id_ == active_id), None),
+        kept=tuple(kept),
+        pruned=tuple(reversed(pruned)),
+        dry_run=dry_run,
+    )
+
+
+def _log_pruned(report: PruneReport, *, actor: Actor) -> None:
+    if report.pruned and not report.dry_run:
+        log.info(
+            "triage_model_versions_pruned",
+            versions=[v.version for v in report.pruned],
+            freed_bytes=report.freed_bytes,
+            keep=report.keep,
+            actor=actor.id,
+        )
+
+
+def prune_model_versions(
+    session: Session,
+    *,
+    keep: int | None = None,
+    dry_run: bool = False,
+    actor: Actor = SYSTEM_ACTOR,
+    settings: TriageSettings | None = None,
+) -> PruneReport:
+    """Delete trained versions except the active one and the ``keep`` newest (default: ``keep_versions``).
+
+    Nothing else points at these rows: corrections and appeals name a model version as text only, so a deleted
+    version stays readable in their history. ``dry_run`` only reports what would be deleted.
+    """
+    authorize(actor, ResourceRef(kind=TRIAGE_MODEL_KIND, owner_department=CITY_INTAKE_DEPARTMENT), "write")
+    report = _prune(
+        session, keep=(settings or TriageSettings()).keep_versions if keep is None else keep, dry_run=dry_run
+    )
+    if not dry_run:
+        session.commit()
+        _log_pruned(report, actor=actor)
+    return report
 
 
 # ---- jurisdiction -------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The platform worker runs ``PERIODIC_TASKS`` (``yiwang.workflow.jobs.PERIODIC_TASK_MODULES`` lists this module).
 Without new corrections the job only counts rows, so running it often costs nothing; without any trained version
-triage uses the seed model, so there is nothing to do either.
+triage uses the seed model, so there is nothing to do either. A retrain also deletes old versions by the retention
+rule (``YIWANG_TRIAGE_KEEP_VERSIONS``), in the transaction that stores the new one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def pending_corrections(session: Session) -> int:
 
 
 def retrain_if_corrected(session: Session) -> ModelVersionRead | None:
-    """Train a new model version if corrections arrived since the newest version; else do nothing."""
+    """Train a new model version (pruning old ones) if corrections arrived since the newest version; else nothing."""
     if pending_corrections(session) == 0:
         return None
     return services.retrain(session, actor=SYSTEM_ACTOR)
