@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from yiwang.grants import files, services
 from yiwang.grants.schemas import (
@@ -32,9 +32,15 @@ from yiwang.grants.schemas import (
     StateCount,
 )
 from yiwang.kernel.errors import ValidationError
+from yiwang.web import listing
 from yiwang.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/api/grants", tags=["grants"])
+
+LedgerPaging = Annotated[listing.PageArgs, Depends(listing.paging(default_size=20, max_size=services.MAX_PAGE_SIZE))]
+DisclosurePaging = Annotated[
+    listing.PageArgs, Depends(listing.paging(default_size=50, max_size=services.MAX_PAGE_SIZE))
+]
 
 
 @router.get("", summary="资金台账")
@@ -47,8 +53,7 @@ def list_grants(
     policy_id: Annotated[str | None, Query(max_length=64)] = None,
     subject_code: Annotated[str | None, Query(max_length=18)] = None,
     batch_id: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE)] = 20,
+    paging: LedgerPaging,
 ) -> GrantPage:
     """Grants the caller may see (department: its policies; enterprise/person: their own), newest first."""
     return services.list_grants(
@@ -59,8 +64,7 @@ def list_grants(
         policy_id=policy_id,
         subject_code=subject_code,
         batch_id=batch_id,
-        page=page,
-        page_size=page_size,
+        **paging,
     )
 
 
@@ -110,12 +114,7 @@ def batch_instructions(
     """The batch's payment instructions (JSON, or the finance system's CSV/XML file) with control totals."""
     data: InstructionFile = services.instructions(session, actor=actor, batch_id=batch_id)
     if format == "csv":
-        name = f"{data.batch.batch_no}.csv"
-        return PlainTextResponse(
-            files.instructions_csv(data),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return listing.csv_download(files.instructions_csv(data), filename=f"{data.batch.batch_no}.csv")
     if format == "xml":
         return PlainTextResponse(files.instructions_xml(data), media_type="application/xml")
     return Response(data.model_dump_json(), media_type="application/json")
@@ -133,11 +132,10 @@ def disclosure(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=64)] = None,
     policy_id: Annotated[str | None, Query(max_length=64)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE)] = 50,
+    paging: DisclosurePaging,
 ) -> DisclosurePage:
     """Paid grants for public disclosure (public; persons masked)."""
-    return services.disclosure(session, q=q, policy_id=policy_id, page=page, page_size=page_size)
+    return services.disclosure(session, q=q, policy_id=policy_id, **paging)
 
 
 @router.get("/disclosure.csv", summary="资金公示 CSV")
@@ -145,13 +143,10 @@ def disclosure_csv(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=64)] = None,
     policy_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> StreamingResponse:
+) -> Response:
     """The disclosure list as CSV (UTF-8 with BOM)."""
-    return StreamingResponse(
-        services.export_disclosure_csv(session, q=q, policy_id=policy_id),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="grants-disclosure.csv"'},
-    )
+    rows = services.export_disclosure_csv(session, q=q, policy_id=policy_id)
+    return listing.csv_download(rows, filename="grants-disclosure.csv")
 
 
 @router.get("/performance", summary="各政策绩效")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from yiwang.onestop import forms, services
 from yiwang.onestop.schemas import (
@@ -30,12 +30,12 @@ from yiwang.onestop.schemas import (
     SubmitRequest,
 )
 from yiwang.ratings.schemas import RatingRead
+from yiwang.web import listing
 from yiwang.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/api/onestop", tags=["onestop"])
 
-Page = Annotated[int, Query(ge=1, le=100000)]
-PageSize = Annotated[int, Query(ge=1, le=100)]
+Paging = Annotated[listing.PageArgs, Depends(listing.paging(default_size=20, max_size=100, max_page=100_000))]
 
 
 @router.post("/applications", status_code=201, summary="发起申请（预填表单、免提交材料）")
@@ -48,12 +48,11 @@ def start(body: StartRequest, session: SessionDep, actor: ActorDep) -> Applicati
 def mine(
     session: SessionDep,
     actor: ActorDep,
+    paging: Paging,
     status: Annotated[str | None, Query(max_length=16)] = None,
-    page: Page = 1,
-    page_size: PageSize = 20,
 ) -> ApplicationPage:
     """The caller's own applications, newest first."""
-    return services.list_my_applications(session, actor=actor, status=status, page=page, page_size=page_size)
+    return services.list_my_applications(session, actor=actor, status=status, **paging)
 
 
 @router.get("/applications/{application_id}", summary="申请详情（含办理进度）")
@@ -140,13 +139,10 @@ def queue(
     q: Annotated[str | None, Query(max_length=64)] = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool = False,
-    page: Page = 1,
-    page_size: PageSize = 20,
+    paging: Paging,
 ) -> ApplicationPage:
     """Applications the caller's department handles, filtered, searched and paged."""
-    return services.department_queue(
-        session, actor=actor, status=status, q=q, code=code, overdue=overdue, page=page, page_size=page_size
-    )
+    return services.department_queue(session, actor=actor, status=status, q=q, code=code, overdue=overdue, **paging)
 
 
 @router.get("/queue.csv", summary="导出办件队列（CSV）")
@@ -156,14 +152,10 @@ def queue_csv(
     status: Annotated[str | None, Query(max_length=16)] = None,
     q: Annotated[str | None, Query(max_length=64)] = None,
     code: Annotated[str | None, Query(max_length=64)] = None,
-) -> StreamingResponse:
+) -> Response:
     """The queue as CSV, applicant names masked."""
     rows = list(services.export_queue_csv(session, actor=actor, status=status, q=q, code=code))
-    return StreamingResponse(
-        iter(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="onestop-queue.csv"'},
-    )
+    return listing.csv_download(rows, filename="onestop-queue.csv")
 
 
 @router.post("/applications/{application_id}/accept", summary="受理")
@@ -211,13 +203,10 @@ def post_checks(
     actor: ActorDep,
     status: Annotated[str | None, Query(max_length=16)] = "pending_check",
     due_only: bool = False,
-    page: Page = 1,
-    page_size: PageSize = 20,
+    paging: Paging,
 ) -> CommitmentPage:
     """Commitments the caller's department must check, earliest due first."""
-    return services.list_post_checks(
-        session, actor=actor, status=status, due_only=due_only, page=page, page_size=page_size
-    )
+    return services.list_post_checks(session, actor=actor, status=status, due_only=due_only, **paging)
 
 
 @router.post("/post-checks/{commitment_id}", summary="记录核查结果（不实则撤销证照）")

@@ -1,42 +1,59 @@
-"""Use cases of 一网通办: start (pre-filled), save, upload, sign, submit (秒批), decide, 补正, post-check, rate, 四个减.
+"""Use cases of 一网通办: start (pre-filled), save, upload, sign, submit (秒批), decide, 补正, post-check, rate.
 
 Every function takes ``session`` and ``actor`` (keyword-only), checks access through ``identity.access`` with
 ``ResourceKind.APPLICATION`` and owns its transaction. Other contexts are reached through their public services:
 the registry (pre-fill, audited by ``sharing``), the catalogue and certs (``onestop.ports``), the workflow engine
 (one ``onestop`` case per submitted application, one parallel branch per item), notify and ratings.
+
+The read side (an application, the lists, the queue export, post-check tasks, 四个减) is in ``onestop.queries``
+and importable from here too; what both sides share is in ``onestop._shared``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import secrets
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, exists, select, update
 from sqlalchemy.orm import Session
 
-from yiwang.catalogue.schemas import MATERIAL_SOURCE_LABELS, BundleOut, ItemOut, MaterialOut
+from yiwang.catalogue.schemas import ItemOut, MaterialOut
 from yiwang.certs.schemas import CertificateIssue, HolderKind
 from yiwang.db import as_utc, utcnow
 from yiwang.identity import access, scopes
 from yiwang.identity.errors import PermissionDeniedError
-from yiwang.identity.scopes import Decision, ResourceKind, ResourceRef, Role
+from yiwang.identity.scopes import Role
 from yiwang.kernel.actor import CONSOLE_ACTOR, SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, SourceUnavailableError, ValidationError
-from yiwang.kernel.masking import mask_id_number, mask_name, mask_phone
+from yiwang.kernel.masking import mask_id_number, mask_phone
 from yiwang.logs import get_logger
 from yiwang.onestop import facts as fact_module
-from yiwang.onestop import figures, forms, rules, uploads
+from yiwang.onestop import forms, rules, uploads
+from yiwang.onestop._shared import (
+    OPEN_ITEM_STATUSES,
+    Spec,
+    catalogue_item,
+    catalogue_spec,
+    commitment_read,
+    department_names,
+    items_of,
+    load_application,
+    material_read,
+    materials_of,
+    moment_of,
+    read_application,
+    resource_refs,
+    visible_application,
+    work_calendar,
+)
 from yiwang.onestop.events import ApplicationCompleted, CommitmentFoundFalse
 from yiwang.onestop.models import (
     Application,
@@ -48,36 +65,65 @@ from yiwang.onestop.models import (
     Upload,
 )
 from yiwang.onestop.ports import PORTS
+from yiwang.onestop.queries import (
+    WORKING_DAY_SECONDS,
+    department_queue,
+    export_queue_csv,
+    get_application,
+    list_my_applications,
+    list_post_checks,
+    savings,
+)
 from yiwang.onestop.schemas import (
     APPLICATION_STATUS_LABELS,
     ITEM_STATUS_LABELS,
-    MATERIAL_STATUS_LABELS,
-    ApplicationItemRead,
-    ApplicationPage,
     ApplicationRead,
-    ApplicationSummary,
-    CommitmentPage,
     CommitmentRead,
-    CorrectionRead,
     DecisionResult,
     MaterialRead,
-    PrefilledField,
-    RuleResult,
-    Savings,
-    TimelineEntry,
 )
 from yiwang.ratings.schemas import RatingRead
 from yiwang.workflow import events as workflow_events
-from yiwang.workflow.calendar import (
-    CalendarNotCoveredError,
-    TimeLimit,
-    TimeUnit,
-    add_working_days,
-    working_seconds_between,
-)
+from yiwang.workflow.calendar import CalendarNotCoveredError, TimeLimit, TimeUnit, add_working_days
+
+__all__ = [
+    "APPLICANT_ROLES",
+    "CITY_TZ",
+    "DEFINITION_FILE",
+    "DEFINITION_KEY",
+    "INSTANT_PURPOSE",
+    "MAX_UPLOAD_BYTES",
+    "OPEN_ITEM_STATUSES",
+    "POST_CHECK_REMIND_AHEAD",
+    "PREFILL_LEGAL_BASIS",
+    "PREFILL_PURPOSE",
+    "REPAIR_GRACE",
+    "WORKING_DAY_SECONDS",
+    "RepairReport",
+    "accept_item",
+    "approve_item",
+    "department_queue",
+    "ensure_definition",
+    "export_queue_csv",
+    "get_application",
+    "list_my_applications",
+    "list_post_checks",
+    "rate_application",
+    "record_commitment_check",
+    "reject_item",
+    "remind_due_post_checks",
+    "repair_unlinked_cases",
+    "request_correction",
+    "save_draft",
+    "savings",
+    "sign_commitment",
+    "start_application",
+    "submit_application",
+    "upload_content",
+    "upload_material",
+]
 
 log = get_logger("yiwang.onestop")
-_T = TypeVar("_T")
 
 DEFINITION_KEY = "onestop"
 DEFINITION_FILE = Path(__file__).parent / "definitions" / "onestop.yaml"
@@ -88,24 +134,12 @@ PREFILL_LEGAL_BASIS = (
 INSTANT_PURPOSE = "一网通办秒批核验"
 MAX_UPLOAD_BYTES = uploads.MAX_UPLOAD_BYTES
 """Largest accepted upload (the API reads one byte more to tell a too-large file from an exact fit)."""
-WORKING_DAY_SECONDS = 8 * 3600
-OPEN_ITEM_STATUSES = ("pending", "accepted", "correction")
 APPLICANT_ROLES = (Role.CITIZEN, Role.ENTERPRISE_AGENT)
 
 _published: set[str] = set()
 
 
 # --- small helpers ------------------------------------------------------------------------------------------------
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return now or utcnow()
-
-
-def _calendar() -> Any:
-    from yiwang.workflow import services as workflow  # noqa: PLC0415 - the engine is loaded on first use
-
-    return workflow.get_calendar()
 
 
 def _workflow() -> Any:
@@ -125,50 +159,6 @@ def ensure_definition(session: Session) -> None:
     except ConflictError:
         session.rollback()  # a concurrent first submit published the same body: it is there either way
     _published.add(key)
-
-
-CATALOGUE_CACHE_SECONDS = 30.0
-"""How long one session reuses what it read from the catalogue and the department directory.
-
-A decision on a bundle reads its items several times (access, certificate, the answer's form); the catalogue
-reads them with their bundles and departments each time. A session is one request (or one demo or job run), so
-a catalogue change reaches the next request at once and a long-running session within half a minute.
-"""
-_CACHE_KEY = "onestop_reference_cache"
-
-
-def _cached(session: Session, key: tuple[Any, ...], load: Callable[[], _T]) -> _T:
-    cache: dict[tuple[Any, ...], tuple[float, Any]] = session.info.setdefault(_CACHE_KEY, {})
-    hit = cache.get(key)
-    moment = time.monotonic()
-    if hit is not None and moment - hit[0] < CATALOGUE_CACHE_SECONDS:
-        value: _T = hit[1]
-        return value
-    loaded = load()
-    cache[key] = (moment, loaded)
-    return loaded
-
-
-def _catalogue_item(session: Session, code: str) -> ItemOut:
-    """The published item (cached for the session; the port decides what "the catalogue" is)."""
-    port = PORTS.catalogue
-    return _cached(session, ("item", id(port), code), lambda: port.item(session, code))
-
-
-def _catalogue_bundle(session: Session, code: str) -> BundleOut:
-    """The published bundle (cached for the session)."""
-    port = PORTS.catalogue
-    return _cached(session, ("bundle", id(port), code), lambda: port.bundle(session, code))
-
-
-def _department_names(session: Session) -> dict[str, str]:
-    from yiwang.registry import services as registry  # noqa: PLC0415 - registry imports identity, which is fine late
-
-    return _cached(
-        session,
-        ("departments",),
-        lambda: {d.code: d.name for d in registry.list_departments(session, with_counts=False)},
-    )
 
 
 def _event(
@@ -203,57 +193,79 @@ def _event(
     )
 
 
-def _refs(session: Session, app: Application) -> list[ResourceRef]:
-    departments = sorted(
-        set(session.scalars(select(ApplicationItem.department_code).where(ApplicationItem.application_id == app.id)))
-        | {app.lead_department}
+def _act(
+    session: Session,
+    app: Application,
+    *,
+    actor: Actor,
+    action: str,
+    version: int,
+    now: dt.datetime,
+    branch: str | None = None,
+    label: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    comment: str | None = None,
+    calendar: Any = None,
+) -> int:
+    """Take ``action`` on the application's case (on the item's ``branch``) and return the case's new version.
+
+    With a ``label`` the step also enters the application's timeline. The engine commits everything pending with
+    the case, or rolls it all back with a 409 when the case is no longer at ``version``.
+    """
+    if label is not None:
+        _event(session, app, actor=actor, action=action, label=label, now=now, item_code=branch, detail=detail)
+    result = _workflow().perform_action(
+        session,
+        actor=actor,
+        instance_id=app.workflow_instance_id,
+        action=action,
+        branch=branch,
+        expected_version=version,
+        reason=reason,
+        comment=comment,
+        now=now,
+        calendar=calendar,
     )
-    base = ResourceRef(
-        kind=ResourceKind.APPLICATION,
-        district_code=app.district_code,
-        street_code=app.street_code,
-        person_id_number=app.applicant_id_number,
-        enterprise_uscc=app.applicant_uscc,
-        owner_account_id=app.applicant_account_id,
+    return int(result.instance.version)
+
+
+def _claimed(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE of one row; False when a concurrent request changed the row first."""
+    result = cast("CursorResult[Any]", session.execute(statement.execution_options(synchronize_session=False)))
+    return result.rowcount == 1
+
+
+def _check_version(app: Application, expected_version: int) -> None:
+    """409 when the application changed since the caller read it (saved in another tab, say)."""
+    if app.version != expected_version:
+        raise ConflictError("申请已在其他页面修改，请刷新后重试", field="expected_version")
+
+
+def _notify_applicant(
+    session: Session, app: Application, *, template_key: str, key: str, variables: Mapping[str, Any], by: Actor
+) -> None:
+    """Queue an in-app notice to the applicant about the application, once per ``key``, in this transaction."""
+    from yiwang.notify import services as notify  # noqa: PLC0415 - notify is only needed for a result
+
+    notify.enqueue(
+        session,
+        template_key=template_key,
+        channel="inapp",
+        recipient=app.applicant_account_id,
+        variables=variables,
+        idempotency_key=f"onestop:{app.id}:{key}",
+        subject_ref=f"onestop:{app.id}",
+        created_by=by.id,
     )
-    return [replace(base, owner_department=d) for d in departments]
-
-
-def _authorize(session: Session, actor: Actor, app: Application, action: scopes.AccessAction) -> None:
-    """Out of scope → "not found"; in scope but read-only → 403 (the best decision over the item departments)."""
-    refs = _refs(session, app)
-    decisions = [scopes.decide(actor, ref, action) for ref in refs]
-    best = next(d for d in (Decision.ALLOWED, Decision.FORBIDDEN, Decision.HIDDEN) if d in decisions)
-    access.authorize(actor, refs[decisions.index(best)], action, not_found=f"申请 {app.id} 不存在或无权查看")
-
-
-def _load(session: Session, application_id: int) -> Application:
-    app = session.get(Application, application_id)
-    if app is None:
-        raise NotFoundError(f"申请 {application_id} 不存在或无权查看", field="application_id")
-    return app
-
-
-def _visible(session: Session, actor: Actor, application_id: int, action: scopes.AccessAction = "read") -> Application:
-    app = _load(session, application_id)
-    _authorize(session, actor, app, action)
-    return app
 
 
 def _own(session: Session, actor: Actor, application_id: int) -> Application:
     """The applicant's own application (others in scope get 403: only the applicant applies)."""
-    app = _visible(session, actor, application_id)
+    app = visible_application(session, actor, application_id)
     if app.applicant_account_id != actor.id:
         raise PermissionDeniedError("只有申请人本人可以修改或提交该申请", field="application_id")
     return app
-
-
-def _items(session: Session, app: Application) -> list[ApplicationItem]:
-    return list(
-        session.scalars(
-            select(ApplicationItem).where(ApplicationItem.application_id == app.id).order_by(ApplicationItem.id)
-        )
-    )
 
 
 def _item(session: Session, app: Application, item_code: str) -> ApplicationItem:
@@ -263,52 +275,6 @@ def _item(session: Session, app: Application, item_code: str) -> ApplicationItem
     if row is None:
         raise NotFoundError(f"该申请不包含事项 {item_code}", field="item_code")
     return row
-
-
-def _materials(session: Session, app: Application) -> list[Material]:
-    return list(session.scalars(select(Material).where(Material.application_id == app.id).order_by(Material.id)))
-
-
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    """What the catalogue says about the application: its form, materials and member items."""
-
-    name: str
-    lead_department: str
-    subject: str
-    form_schema: dict[str, Any]
-    prefill: dict[str, str]
-    materials: list[MaterialOut]
-    items: list[ItemOut]
-    bundle: BundleOut | None
-
-
-def _spec(session: Session, *, kind: str, code: str) -> _Spec:
-    if kind == "bundle":
-        bundle = _catalogue_bundle(session, code)
-        members = [_catalogue_item(session, c) for c in bundle.items]
-        return _Spec(
-            name=bundle.name,
-            lead_department=bundle.lead_department,
-            subject=bundle.subject,
-            form_schema=dict(bundle.form_schema),
-            prefill=dict(bundle.prefill),
-            materials=list(bundle.materials),
-            items=members,
-            bundle=bundle,
-        )
-    item = _catalogue_item(session, code)
-    views = list(item.material_views) or [MaterialOut(**m.model_dump()) for m in item.materials]
-    return _Spec(
-        name=item.name,
-        lead_department=item.department,
-        subject=item.subject,
-        form_schema=dict(item.form_schema),
-        prefill=dict(item.prefill),
-        materials=views,
-        items=[item],
-        bundle=None,
-    )
 
 
 def _number(now: dt.datetime) -> str:
@@ -328,7 +294,7 @@ class _Gathered:
     base_unavailable: str | None  # reason when the base register itself is down
 
 
-def _cert_types(spec: _Spec) -> list[str]:
+def _cert_types(spec: Spec) -> list[str]:
     """Certificate types the application could use: its e-certificate materials and the facts it reads."""
     wanted = {m.cert_type for m in spec.materials if m.source == "e_certificate" and m.cert_type}
     paths = list(spec.prefill.values()) + [r.fact for i in spec.items for r in i.instant_rules]
@@ -340,7 +306,7 @@ def _gather(
     session: Session, *, actor: Actor, subject: str, purpose: str, today: dt.date, cert_types: Iterable[str]
 ) -> _Gathered:
     """Read the applicant's profile through the audited registry and their valid certificates."""
-    from yiwang.registry import services as registry  # noqa: PLC0415 - see _department_names
+    from yiwang.registry import services as registry  # noqa: PLC0415 - see department_names
 
     facts = fact_module.Facts()
     name, district, street, base_down = actor.display_name or actor.id, None, None, None
@@ -398,7 +364,7 @@ def _source_department(material: MaterialOut) -> str:
 
 def _material_rows(  # noqa: C901, PLR0912 - one branch per material source
     app: Application,
-    spec: _Spec,
+    spec: Spec,
     gathered: _Gathered,
     names: Mapping[str, str],
 ) -> tuple[list[Material], list[str]]:
@@ -454,7 +420,7 @@ def _material_rows(  # noqa: C901, PLR0912 - one branch per material source
     return rows, notices
 
 
-def _prefill(spec: _Spec, gathered: _Gathered, names: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _prefill(spec: Spec, gathered: _Gathered, names: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     values: dict[str, Any] = {}
     provenance: dict[str, Any] = {}
     fields = set(forms.form_fields(spec.form_schema))
@@ -475,7 +441,7 @@ def _prefill(spec: _Spec, gathered: _Gathered, names: Mapping[str, str]) -> tupl
     return values, provenance
 
 
-# --- start, read, save -------------------------------------------------------------------------------------------
+# --- start and save ----------------------------------------------------------------------------------------------
 
 
 def start_application(
@@ -490,11 +456,11 @@ def start_application(
 
     A down source department never fails the start: its materials switch to "please upload" with a notice.
     """
-    moment = _now(now)
+    moment = moment_of(now)
     if bool(item_code) == bool(bundle_code):
         raise ValidationError("请选择一个事项或一件事（item_code 与 bundle_code 二选一）", field="item_code")
     kind, code = ("bundle", str(bundle_code)) if bundle_code else ("item", str(item_code))
-    spec = _spec(session, kind=kind, code=code)
+    spec = catalogue_spec(session, kind=kind, code=code)
     _check_applicant(actor, spec.subject)
     gathered = _gather(
         session,
@@ -504,7 +470,7 @@ def start_application(
         today=moment.date(),
         cert_types=_cert_types(spec),
     )
-    names = _department_names(session)
+    names = department_names(session)
     values, provenance = _prefill(spec, gathered, names)
     app = Application(
         number=_number(moment),
@@ -558,190 +524,6 @@ def start_application(
     return get_application(session, actor=actor, application_id=app.id)
 
 
-def get_application(session: Session, *, actor: Actor, application_id: int) -> ApplicationRead:
-    """An application in full (form, materials with reasons, items with traces, 补正, timeline, certificates)."""
-    app = _visible(session, actor, application_id)
-    return _read(session, app, actor=actor)
-
-
-def _masked_name(app: Application, actor: Actor) -> str:
-    if actor.id == app.applicant_account_id or app.applicant_kind == "enterprise":
-        return app.applicant_name
-    return mask_name(app.applicant_name)
-
-
-def _overdue(app: Application, now: dt.datetime) -> bool:
-    return app.status in {"submitted", "correction"} and app.due_at is not None and as_utc(app.due_at) < now
-
-
-def _summary(app: Application, actor: Actor, items: Sequence[ApplicationItem], now: dt.datetime) -> ApplicationSummary:
-    return ApplicationSummary(
-        id=app.id,
-        number=app.number,
-        kind="bundle" if app.kind == "bundle" else "item",
-        code=app.code,
-        name=app.name,
-        applicant_name=_masked_name(app, actor),
-        status=app.status,
-        status_label=APPLICATION_STATUS_LABELS.get(app.status, app.status),
-        outcome=app.outcome,
-        items=len(items),
-        items_open=sum(1 for i in items if i.status in OPEN_ITEM_STATUSES),
-        created_at=as_utc(app.created_at),
-        submitted_at=as_utc(app.submitted_at) if app.submitted_at else None,
-        completed_at=as_utc(app.completed_at) if app.completed_at else None,
-        due_at=as_utc(app.due_at) if app.due_at else None,
-        overdue=_overdue(app, now),
-        version=app.version,
-    )
-
-
-def _material_read(m: Material) -> MaterialRead:
-    return MaterialRead(
-        code=m.material_code,
-        name=m.name,
-        source=m.source,
-        source_label=MATERIAL_SOURCE_LABELS.get(m.source, m.source),
-        required=m.required,
-        status=m.status,
-        status_label=MATERIAL_STATUS_LABELS.get(m.status, m.status),
-        waived_reason=m.waived_reason,
-        provided_by=m.provided_by,
-        certificate_number=m.certificate_number,
-        notice=m.notice,
-        item_codes=list(m.item_codes),
-        file_name=m.file_name,
-        size=m.size,
-        sha256=m.sha256,
-        uploaded_at=as_utc(m.uploaded_at) if m.uploaded_at else None,
-    )
-
-
-def _commitment_read(c: Commitment, number: str) -> CommitmentRead:
-    return CommitmentRead(
-        id=c.id,
-        application_id=c.application_id,
-        application_number=number,
-        item_code=c.item_code,
-        department_code=c.department_code,
-        text=c.text,
-        signer_name=c.signer_name,
-        signed_at=as_utc(c.signed_at),
-        sha256=c.sha256,
-        status=c.status,
-        post_check_due_at=as_utc(c.post_check_due_at) if c.post_check_due_at else None,
-        checked_at=as_utc(c.checked_at) if c.checked_at else None,
-        checked_by=c.checked_by,
-        finding=c.finding,
-        certificate_number=c.certificate_number,
-    )
-
-
-def _read(session: Session, app: Application, *, actor: Actor) -> ApplicationRead:
-    now = utcnow()
-    items = _items(session, app)
-    names = _department_names(session)
-    try:
-        spec: _Spec | None = _spec(session, kind=app.kind, code=app.code)
-    except NotFoundError:
-        spec = None  # retired from the catalogue since: the application still reads
-    commitment_texts = {
-        i.code: i.commitment.text for i in (spec.items if spec else []) if i.commitment and i.commitment.allowed
-    }
-    form_schema = spec.form_schema if spec else {}
-    prefilled = [
-        PrefilledField(
-            field=field,
-            value=info.get("value"),
-            fact=str(info.get("fact", "")),
-            source_department=info.get("source"),
-            source_label=str(info.get("label", "")),
-        )
-        for field, info in (app.prefill or {}).items()
-    ]
-    ask = [f for f in forms.form_fields(form_schema) if f not in (app.prefill or {})]
-    corrections = session.scalars(
-        select(Correction).where(Correction.application_id == app.id).order_by(Correction.id)
-    ).all()
-    commitments = session.scalars(
-        select(Commitment).where(Commitment.application_id == app.id).order_by(Commitment.id)
-    ).all()
-    events = session.scalars(
-        select(ApplicationEvent).where(ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)
-    ).all()
-    summary = _summary(app, actor, items, now)
-    id_number = app.applicant_id_number
-    return ApplicationRead(
-        **summary.model_dump(),
-        lead_department=app.lead_department,
-        applicant_kind=app.applicant_kind,
-        applicant_id_number=mask_id_number(id_number) if id_number else None,
-        applicant_uscc=app.applicant_uscc,
-        form_schema=form_schema,
-        form_data=dict(app.form_data or {}),
-        prefilled=prefilled,
-        ask_fields=ask,
-        materials=[_material_read(m) for m in _materials(session, app)],
-        notices=list(app.notices or []),
-        item_rows=[
-            ApplicationItemRead(
-                item_code=i.item_code,
-                item_name=i.item_name,
-                department_code=i.department_code,
-                department_name=names.get(i.department_code, i.department_code),
-                status=i.status,
-                status_label=ITEM_STATUS_LABELS.get(i.status, i.status),
-                promised_days=i.promised_days,
-                due_at=as_utc(i.due_at) if i.due_at else None,
-                instant=i.instant,
-                rule_trace=[RuleResult.model_validate(r) for r in i.rule_trace or []],
-                decision_reason=i.decision_reason,
-                decided_by=i.decided_by,
-                accepted_at=as_utc(i.accepted_at) if i.accepted_at else None,
-                decided_at=as_utc(i.decided_at) if i.decided_at else None,
-                result_type=i.result_type,
-                certificate_number=i.certificate_number,
-                by_commitment=i.by_commitment,
-                commitment_text=commitment_texts.get(i.item_code),
-            )
-            for i in items
-        ],
-        corrections=[
-            CorrectionRead(
-                id=c.id,
-                item_code=c.item_code,
-                department_code=c.department_code,
-                reason=c.reason,
-                fields=list(c.fields),
-                materials=list(c.materials),
-                requested_by=c.requested_by,
-                requested_at=as_utc(c.requested_at),
-                resolved_at=as_utc(c.resolved_at) if c.resolved_at else None,
-            )
-            for c in corrections
-        ],
-        commitments=[_commitment_read(c, app.number) for c in commitments],
-        timeline=[
-            TimelineEntry(
-                at=as_utc(e.at),
-                actor_id=e.actor_id if e.actor_kind != "applicant" or actor.id == e.actor_id else "申请人",
-                actor_kind=e.actor_kind,
-                department_code=e.department_code,
-                item_code=e.item_code,
-                action=e.action,
-                label=e.label,
-                detail=dict(e.detail or {}),
-            )
-            for e in events
-        ],
-        certificates=[i.certificate_number for i in items if i.certificate_number],
-        workflow_instance_id=app.workflow_instance_id,
-        rating_id=app.rating_id,
-        can_rate=app.status == "completed" and app.rating_id is None and actor.id == app.applicant_account_id,
-        trips=app.trips,
-    )
-
-
 def _open_corrections(session: Session, app: Application) -> list[Correction]:
     return list(
         session.scalars(select(Correction).where(Correction.application_id == app.id, Correction.resolved_at.is_(None)))
@@ -785,15 +567,14 @@ def save_draft(
     now: dt.datetime | None = None,
 ) -> ApplicationRead:
     """Autosave the form (draft, or the named fields during 补正); a stale ``expected_version`` is a 409."""
-    moment = _now(now)
+    moment = moment_of(now)
     app = _own(session, actor, application_id)
-    if app.version != expected_version:
-        raise ConflictError("申请已在其他页面修改，请刷新后重试", field="expected_version")
-    spec = _spec(session, kind=app.kind, code=app.code)
+    _check_version(app, expected_version)
+    spec = catalogue_spec(session, kind=app.kind, code=app.code)
     app.form_data = _merge_form(session, app, spec.form_schema, form_data)
     app.updated_at = moment
     _commit(session)
-    return _read(session, app, actor=actor)
+    return read_application(session, app, actor=actor)
 
 
 def _commit(session: Session) -> None:
@@ -821,7 +602,7 @@ def upload_material(
     now: dt.datetime | None = None,
 ) -> MaterialRead:
     """Store an uploaded material (≤ 10 MB; PDF/JPG/PNG/OFD checked by content) in the database."""
-    moment = _now(now)
+    moment = moment_of(now)
     app = _own(session, actor, application_id)
     material = session.scalars(
         select(Material).where(Material.application_id == app.id, Material.material_code == material_code)
@@ -866,12 +647,12 @@ def upload_material(
         detail={"material": material_code, "sha256": digest},
     )
     session.commit()
-    return _material_read(material)
+    return material_read(material)
 
 
 def upload_content(session: Session, *, actor: Actor, application_id: int, material_code: str) -> tuple[str, bytes]:
     """The content type and bytes of an uploaded material, for those who may read the application."""
-    app = _visible(session, actor, application_id)
+    app = visible_application(session, actor, application_id)
     row = session.execute(
         select(Upload.content_type, Upload.content)
         .join(Material, Material.upload_id == Upload.id)
@@ -890,7 +671,7 @@ def sign_commitment(
     session: Session, *, actor: Actor, application_id: int, item_code: str, now: dt.datetime | None = None
 ) -> CommitmentRead:
     """Sign the item's 告知承诺 (text, signer, time and a SHA-256 recorded); its upload materials are then waived."""
-    moment = _now(now)
+    moment = moment_of(now)
     app = _own(session, actor, application_id)
     if app.status != "draft":
         raise ConflictError("申请已提交，不能再签署告知承诺", field="status")
@@ -899,8 +680,8 @@ def sign_commitment(
         select(Commitment).where(Commitment.application_id == app.id, Commitment.item_code == item_code)
     ).one_or_none()
     if existing is not None:
-        return _commitment_read(existing, app.number)
-    item = _catalogue_item(session, item_code)
+        return commitment_read(existing, app.number)
+    item = catalogue_item(session, item_code)
     if item.commitment is None or not item.commitment.allowed:
         raise ValidationError(f"「{row.item_name}」不适用告知承诺制", field="item_code")
     text = item.commitment.text
@@ -918,7 +699,7 @@ def sign_commitment(
         finding="",
     )
     session.add(commitment)
-    for material in _materials(session, app):
+    for material in materials_of(session, app):
         if material.status == "needed" and item_code in material.item_codes and len(material.item_codes) == 1:
             material.status = "waived"
             material.waived_reason = "免提交：申请人已签署告知承诺，由部门事后核查"
@@ -933,8 +714,8 @@ def sign_commitment(
         if again is None:
             raise
         log.info("onestop_commitment_signed_concurrently", application_id=app.id, error=type(exc).__name__)
-        return _commitment_read(again, app.number)
-    return _commitment_read(commitment, app.number)
+        return commitment_read(again, app.number)
+    return commitment_read(commitment, app.number)
 
 
 # --- submit --------------------------------------------------------------------------------------------------------
@@ -946,7 +727,7 @@ def _applicant_actor(actor: Actor) -> Actor:
 
 
 def _check_materials(session: Session, app: Application) -> None:
-    for material in _materials(session, app):
+    for material in materials_of(session, app):
         if material.required and material.status == "needed":
             raise ValidationError(f"请上传「{material.name}」", field=f"materials.{material.material_code}")
 
@@ -966,15 +747,15 @@ def submit_application(
     Idempotent: submitting an application that is already submitted (a retry, a double click, a concurrent
     request) returns it unchanged; exactly one workflow case is ever started for it.
     """
-    moment = _now(now)
+    moment = moment_of(now)
     app = _own(session, actor, application_id)
     if app.status in {"submitted", "completed"}:
-        return _read(session, app, actor=actor)
-    if expected_version is not None and app.version != expected_version:
-        raise ConflictError("申请已在其他页面修改，请刷新后重试", field="expected_version")
+        return read_application(session, app, actor=actor)
+    if expected_version is not None:
+        _check_version(app, expected_version)
     for item_code in commitments:
         sign_commitment(session, actor=actor, application_id=app.id, item_code=item_code, now=moment)
-    spec = _spec(session, kind=app.kind, code=app.code)
+    spec = catalogue_spec(session, kind=app.kind, code=app.code)
     data = _merge_form(session, app, spec.form_schema, form_data or {})
     forms.validate_form(spec.form_schema, data)
     _check_materials(session, app)
@@ -984,19 +765,19 @@ def submit_application(
 
 
 def _first_submit(
-    session: Session, *, actor: Actor, app: Application, spec: _Spec, data: dict[str, Any], now: dt.datetime
+    session: Session, *, actor: Actor, app: Application, spec: Spec, data: dict[str, Any], now: dt.datetime
 ) -> ApplicationRead:
     workflow = _workflow()
     ensure_definition(session)
     application_id = app.id
-    calendar = _calendar()
-    items = _items(session, app)
+    calendar = work_calendar()
+    items = items_of(session, app)
     longest = max([i.promised_days for i in items] + [spec.bundle.merged_promised_days if spec.bundle else 0])
     due = add_working_days(now, max(longest, 1), calendar=calendar)
     # End the read transaction first: the claim below must be the transaction's first statement so that SQLite
     # takes its write lock at once (a concurrent submit then waits instead of failing on a stale snapshot).
     session.rollback()
-    claimed = session.execute(
+    claim = (
         update(Application)
         .where(Application.id == application_id, Application.status == "draft")
         .values(
@@ -1007,15 +788,14 @@ def _first_submit(
             due_at=due,
             version=Application.version + 1,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if claimed != 1:
+    )
+    if not _claimed(session, claim):
         session.rollback()
         log.info("onestop_submit_repeated", application_id=application_id)
         return get_application(session, actor=actor, application_id=application_id)
-    app = _load(session, application_id)
+    app = load_application(session, application_id)
     session.refresh(app)
-    for row in _items(session, app):
+    for row in items_of(session, app):
         row.status = "pending"
         row.due_at = add_working_days(now, max(row.promised_days, 1), calendar=calendar)
     _event(session, app, actor=actor, action="submit", label="提交申请", now=now)
@@ -1040,26 +820,25 @@ def _first_submit(
     session.commit()
     _distribute_and_decide(session, app=app, spec=spec, actor=actor, version=started.version, now=now)
     log.info("onestop_submitted", application_id=app.id, instance_id=started.id)
-    return _read(session, _load(session, application_id), actor=actor)
+    return read_application(session, load_application(session, application_id), actor=actor)
 
 
 def _distribute_and_decide(
-    session: Session, *, app: Application, spec: _Spec, actor: Actor, version: int, now: dt.datetime
+    session: Session, *, app: Application, spec: Spec, actor: Actor, version: int, now: dt.datetime
 ) -> None:
     """Open one branch per item, decide the 秒批 items, and close the case if nothing is left to decide."""
     # Recorded with the distribution (the engine's commit commits it): an application submitted a while ago
     # without this step is one the repair job must finish.
-    _event(session, app, actor=SYSTEM_ACTOR, action="distribute", label="分送各部门并联办理", now=now)
-    result = _workflow().perform_action(
+    version = _act(
         session,
+        app,
         actor=SYSTEM_ACTOR,
-        instance_id=app.workflow_instance_id,
         action="distribute",
-        expected_version=version,
+        label="分送各部门并联办理",
+        version=version,
         now=now,
-        calendar=_calendar(),
+        calendar=work_calendar(),
     )
-    version = result.instance.version
     for item in spec.items:
         if item.instant_rules:
             version = _instant(session, app=app, actor=actor, item=item, version=version, now=now)
@@ -1108,27 +887,27 @@ def _instant(session: Session, *, app: Application, actor: Actor, item: ItemOut,
     row.status, row.instant, row.decided_at, row.decided_by = "approved", True, now, SYSTEM_ACTOR.id
     row.accepted_at = now
     row.decision_reason = "秒批：全部规则通过"
-    _event(session, app, actor=SYSTEM_ACTOR, action="instant_approve", label="秒批通过", now=now, item_code=item.code)
-    result = _workflow().perform_action(
+    version = _act(
         session,
+        app,
         actor=SYSTEM_ACTOR,
-        instance_id=app.workflow_instance_id,
         action="instant_approve",
+        label="秒批通过",
         branch=item.code,
-        expected_version=version,
+        version=version,
         now=now,
     )
     _after_approval(session, app=app, row=row, now=now)
-    return int(result.instance.version)
+    return version
 
 
 def _resubmit(
     session: Session, *, actor: Actor, app: Application, data: dict[str, Any], now: dt.datetime
 ) -> ApplicationRead:
     """补正 done: the named materials must have been uploaded again; the branches go back to review."""
-    open_corrections = _open_corrections(session, app)
-    materials = {m.material_code: m for m in _materials(session, app)}
-    for correction in open_corrections:
+    corrections = _open_corrections(session, app)
+    materials = {m.material_code: m for m in materials_of(session, app)}
+    for correction in corrections:
         for code in correction.materials:
             material = materials.get(code)
             requested = as_utc(correction.requested_at)
@@ -1138,39 +917,25 @@ def _resubmit(
     app.form_data = data
     app.status = "submitted"
     app.updated_at = now
-    items = {i.item_code: i for i in _items(session, app)}
-    for correction in open_corrections:
+    items = {i.item_code: i for i in items_of(session, app)}
+    for correction in corrections:
         correction.resolved_at = now
         row = items[correction.item_code]
         row.status = "accepted"
-    _event(
-        session,
-        app,
-        actor=actor,
-        action="resubmit",
-        label="补正后重新提交",
-        now=now,
-        detail={"items": sorted({c.item_code for c in open_corrections})},
-    )
+    branches = sorted({c.item_code for c in corrections})
+    _event(session, app, actor=actor, action="resubmit", label="补正后重新提交", now=now, detail={"items": branches})
     try:
         session.flush()
     except Exception:
         session.rollback()
         raise
-    workflow = _workflow()
     version = _instance_version(session, app)
-    for code in sorted({c.item_code for c in open_corrections}):
-        result = workflow.perform_action(
-            session,
-            actor=_applicant_actor(actor),
-            instance_id=app.workflow_instance_id,
-            action="resubmit",
-            branch=code,
-            expected_version=version,
-            now=now,
-        )  # the first call commits this function's changes with the case's
-        version = result.instance.version
-    return _read(session, app, actor=actor)
+    for code in branches:
+        # One timeline entry for the resubmission; the first call commits this function's changes with the case's.
+        version = _act(
+            session, app, actor=_applicant_actor(actor), action="resubmit", branch=code, version=version, now=now
+        )
+    return read_application(session, app, actor=actor)
 
 
 def _instance_version(session: Session, app: Application) -> int:
@@ -1183,56 +948,64 @@ def _instance_version(session: Session, app: Application) -> int:
 # --- department decisions ------------------------------------------------------------------------------------------
 
 
-_DECISIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    # action → (item statuses it applies to, new status, timeline label)
-    "accept": (("pending",), "accepted", "受理"),
-    "approve": (("accepted",), "approved", "准予"),
-    "reject": (("pending", "accepted"), "rejected", "不予"),
-    "request_correction": (("pending", "accepted"), "correction", "要求补正"),
-}
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """A department's decision on its item: the case action, the item statuses it applies to and the one it sets."""
+
+    action: str
+    label: str  # in the timeline and in messages
+    applies_to: tuple[str, ...]
+    new_status: str
+    needs_reason: bool = False
+    final: bool = False  # decides the item: who and why are recorded, and the application may be complete
+
+
+_ACCEPT = _Decision("accept", "受理", ("pending",), "accepted")
+_APPROVE = _Decision("approve", "准予", ("accepted",), "approved", final=True)
+_REJECT = _Decision("reject", "不予", ("pending", "accepted"), "rejected", needs_reason=True, final=True)
+_CORRECTION = _Decision("request_correction", "要求补正", ("pending", "accepted"), "correction", needs_reason=True)
 
 
 def _decide(
     session: Session,
-    *,
     actor: Actor,
+    decision: _Decision,
     application_id: int,
     item_code: str,
-    action: str,
+    *,
     reason: str = "",
     comment: str = "",
     now: dt.datetime | None,
     correction: tuple[list[str], list[str]] | None = None,
 ) -> DecisionResult:
-    moment = _now(now)
-    app = _visible(session, actor, application_id, "write")
+    """Claim the item for ``decision`` (409 when someone decided first), record it and take it on the case."""
+    moment = moment_of(now)
+    app = visible_application(session, actor, application_id, "write")
     row = _item(session, app, item_code)
     if actor.department != row.department_code and not actor.has_role(Role.PLATFORM_ADMIN):
         raise PermissionDeniedError(f"「{row.item_name}」由{row.department_code}办理，您不能处理", field="item_code")
-    statuses, new_status, label = _DECISIONS[action]
-    if action in {"reject", "request_correction"} and not reason.strip():
-        raise ValidationError(f"「{label}」须填写原因", field="reason")
-    if row.status not in statuses:
+    if decision.needs_reason and not reason.strip():
+        raise ValidationError(f"「{decision.label}」须填写原因", field="reason")
+    if row.status not in decision.applies_to:
         raise ConflictError(
             f"「{row.item_name}」当前为{ITEM_STATUS_LABELS.get(row.status, row.status)}，"
-            f"不能{label}（可能已被他人处理）",
+            f"不能{decision.label}（可能已被他人处理）",
             field="item_code",
         )
     version = _instance_version(session, app)
     # Claim the item: a concurrent decision on it finds the status changed and gets a 409, not a second decision.
-    claimed = session.execute(
+    claim = (
         update(ApplicationItem)
         .where(ApplicationItem.id == row.id, ApplicationItem.status == row.status)
-        .values(status=new_status)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if claimed != 1:
+        .values(status=decision.new_status)
+    )
+    if not _claimed(session, claim):
         session.rollback()
         raise ConflictError("该事项已被他人处理，请刷新后重试", field="item_code")
     session.refresh(row)
-    if action == "accept":
+    if decision is _ACCEPT:
         row.accepted_at = moment
-    if action in {"approve", "reject"}:
+    if decision.final:
         row.decided_at, row.decided_by = moment, actor.id
         row.decision_reason = reason or comment
     detail: dict[str, Any] = {"reason": reason} if reason else {}
@@ -1253,27 +1026,26 @@ def _decide(
         app.status = "correction"
         app.updated_at = moment
         detail |= {"fields": fields, "materials": materials}
-    _event(session, app, actor=actor, action=action, label=label, now=moment, item_code=item_code, detail=detail)
-    result = _workflow().perform_action(
+    version = _act(
         session,
+        app,
         actor=actor,
-        instance_id=app.workflow_instance_id,
-        action=action,
+        action=decision.action,
+        label=decision.label,
+        detail=detail,
         branch=item_code,
-        expected_version=version,
+        version=version,
         reason=reason or None,
         comment=comment or None,
         now=moment,
     )  # commits the claim and the case together (rolls both back on a conflict)
-    certificate = None
-    if action == "approve":
-        certificate = _after_approval(session, app=app, row=row, now=moment)
-    if action in {"approve", "reject"}:
-        _complete_if_done(session, app=app, version=int(result.instance.version), now=moment)
+    certificate = _after_approval(session, app=app, row=row, now=moment) if decision is _APPROVE else None
+    if decision.final:
+        _complete_if_done(session, app=app, version=version, now=moment)
     return DecisionResult(
-        application=_read(session, _load(session, application_id), actor=actor),
+        application=read_application(session, load_application(session, application_id), actor=actor),
         item_code=item_code,
-        action=action,
+        action=decision.action,
         certificate_number=certificate,
     )
 
@@ -1288,15 +1060,7 @@ def accept_item(
     now: dt.datetime | None = None,
 ) -> DecisionResult:
     """受理: the item's department takes the application in (409 when someone decided first)."""
-    return _decide(
-        session,
-        actor=actor,
-        application_id=application_id,
-        item_code=item_code,
-        action="accept",
-        comment=comment,
-        now=now,
-    )
+    return _decide(session, actor, _ACCEPT, application_id, item_code, comment=comment, now=now)
 
 
 def approve_item(
@@ -1309,15 +1073,7 @@ def approve_item(
     now: dt.datetime | None = None,
 ) -> DecisionResult:
     """准予: approve the department's item; its certificate is issued when the item has a result type."""
-    return _decide(
-        session,
-        actor=actor,
-        application_id=application_id,
-        item_code=item_code,
-        action="approve",
-        comment=comment,
-        now=now,
-    )
+    return _decide(session, actor, _APPROVE, application_id, item_code, comment=comment, now=now)
 
 
 def reject_item(
@@ -1330,15 +1086,7 @@ def reject_item(
     now: dt.datetime | None = None,
 ) -> DecisionResult:
     """不予: reject the department's item with a reason."""
-    return _decide(
-        session,
-        actor=actor,
-        application_id=application_id,
-        item_code=item_code,
-        action="reject",
-        reason=reason,
-        now=now,
-    )
+    return _decide(session, actor, _REJECT, application_id, item_code, reason=reason, now=now)
 
 
 def request_correction(
@@ -1353,10 +1101,10 @@ def request_correction(
     now: dt.datetime | None = None,
 ) -> DecisionResult:
     """补正: name the form fields and materials to fix; the application returns to the applicant."""
-    app = _visible(session, actor, application_id, "write")
-    spec = _spec(session, kind=app.kind, code=app.code)
+    app = visible_application(session, actor, application_id, "write")
+    spec = catalogue_spec(session, kind=app.kind, code=app.code)
     known_fields = set(forms.form_fields(spec.form_schema))
-    known_materials = {m.material_code for m in _materials(session, app)}
+    known_materials = {m.material_code for m in materials_of(session, app)}
     bad_fields = [f for f in fields if f not in known_fields]
     if bad_fields:
         raise ValidationError(f"申请表中没有字段：{'、'.join(bad_fields)}", field="fields")
@@ -1371,16 +1119,8 @@ def request_correction(
         ).one()
         if row.status == "waived":
             row.notice = "部门要求补正，请上传"
-    return _decide(
-        session,
-        actor=actor,
-        application_id=application_id,
-        item_code=item_code,
-        action="request_correction",
-        reason=reason,
-        now=now,
-        correction=(list(dict.fromkeys(fields)), list(dict.fromkeys(materials))),
-    )
+    named = (list(dict.fromkeys(fields)), list(dict.fromkeys(materials)))
+    return _decide(session, actor, _CORRECTION, application_id, item_code, reason=reason, now=now, correction=named)
 
 
 # --- results: certificates, commitments, completion ----------------------------------------------------------------
@@ -1393,11 +1133,11 @@ def _after_approval(session: Session, *, app: Application, row: ApplicationItem,
     ).one_or_none()
     number = _issue_certificate(session, app=app, row=row, now=now)
     if commitment is not None and commitment.status == "signed":
-        item = _catalogue_item(session, row.item_code)
+        item = catalogue_item(session, row.item_code)
         days = item.commitment.post_check_days if item.commitment else 20
         commitment.status = "pending_check"
         try:
-            commitment.post_check_due_at = add_working_days(now, days, calendar=_calendar())
+            commitment.post_check_due_at = add_working_days(now, days, calendar=work_calendar())
             how = f"{days}个工作日内"
         except CalendarNotCoveredError:
             # Next year's holidays are not published yet: the approval must not fail for a check weeks away, so
@@ -1425,7 +1165,7 @@ def _issue_certificate(session: Session, *, app: Application, row: ApplicationIt
     holder = app.applicant_id_number if app.applicant_kind == "person" else app.applicant_uscc
     if holder is None:
         return None
-    item = _catalogue_item(session, row.item_code)
+    item = catalogue_item(session, row.item_code)
     issued = PORTS.certificates.issue(
         session,
         actor=SYSTEM_ACTOR,
@@ -1459,25 +1199,20 @@ def _issue_certificate(session: Session, *, app: Application, row: ApplicationIt
 def _complete_if_done(session: Session, *, app: Application, version: int, now: dt.datetime) -> None:
     """When every item is decided: close the case (办结), set the outcome, notify the applicant."""
     session.refresh(app)
-    items = _items(session, app)
+    items = items_of(session, app)
     if app.status == "completed" or any(i.status not in {"approved", "rejected"} for i in items):
         return
     approved = sum(1 for i in items if i.status == "approved")
     outcome = "approved" if approved == len(items) else ("rejected" if approved == 0 else "partial")
     app.status, app.outcome, app.completed_at, app.updated_at = "completed", outcome, now, now
-    _event(session, app, actor=SYSTEM_ACTOR, action="complete", label="办结", now=now, detail={"outcome": outcome})
-    from yiwang.notify import services as notify  # noqa: PLC0415 - notify is only needed when closing
-
     result_text = {"approved": "准予办理", "rejected": "不予办理", "partial": "部分准予"}[outcome]
-    notify.enqueue(
+    _notify_applicant(
         session,
+        app,
         template_key="completed",
-        channel="inapp",
-        recipient=app.applicant_account_id,
+        key="completed",
         variables={"service_name": app.name, "case_no": app.number, "result": result_text},
-        idempotency_key=f"onestop:{app.id}:completed",
-        subject_ref=f"onestop:{app.id}",
-        created_by=SYSTEM_ACTOR.id,
+        by=SYSTEM_ACTOR,
     )
     certificates = tuple(i.certificate_number for i in items if i.certificate_number)
     workflow_events.record(
@@ -1495,49 +1230,16 @@ def _complete_if_done(session: Session, *, app: Application, version: int, now: 
             certificates=certificates,
         ),
     )
-    _workflow().perform_action(
+    _act(
         session,
+        app,
         actor=SYSTEM_ACTOR,
-        instance_id=app.workflow_instance_id,
         action="complete",
-        expected_version=version,
+        label="办结",
+        detail={"outcome": outcome},
+        version=version,
         now=now,
     )  # commits the completion with the case's
-
-
-def list_post_checks(
-    session: Session,
-    *,
-    actor: Actor,
-    status: str | None = "pending_check",
-    due_only: bool = False,
-    page: int = 1,
-    page_size: int = 20,
-    now: dt.datetime | None = None,
-) -> CommitmentPage:
-    """告知承诺 to check: the checking department's own (admins and city leaders see all), earliest due first."""
-    moment = _now(now)
-    page, page_size = max(page, 1), min(max(page_size, 1), 100)
-    query = select(Commitment, Application.number).join(Application, Application.id == Commitment.application_id)
-    if not (actor.has_role(Role.PLATFORM_ADMIN, *scopes.INTERNAL_ROLES) or _city_leader(actor)):
-        if not actor.department:
-            raise PermissionDeniedError("只有核查部门可以查看告知承诺核查任务", field="actor")
-        query = query.where(Commitment.department_code == actor.department)
-    if status:
-        query = query.where(Commitment.status == status)
-    if due_only:
-        query = query.where(Commitment.post_check_due_at <= moment)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Commitment.post_check_due_at, Commitment.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return CommitmentPage(
-        items=[_commitment_read(c, number) for c, number in rows], total=total, page=page, page_size=page_size
-    )
-
-
-def _city_leader(actor: Actor) -> bool:
-    return actor.has_role(Role.LEADER) and actor.district_code is None
 
 
 def record_commitment_check(
@@ -1550,12 +1252,12 @@ def record_commitment_check(
     now: dt.datetime | None = None,
 ) -> CommitmentRead:
     """Record the post-check; a false commitment revokes the certificate, notifies and emits CommitmentFoundFalse."""
-    moment = _now(now)
+    moment = moment_of(now)
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
         raise NotFoundError(f"告知承诺 {commitment_id} 不存在", field="commitment_id")
-    app = _load(session, commitment.application_id)
-    ref = replace(_refs(session, app)[0], owner_department=commitment.department_code)
+    app = load_application(session, commitment.application_id)
+    ref = replace(resource_refs(session, app)[0], owner_department=commitment.department_code)
     access.authorize(actor, ref, "write", not_found=f"告知承诺 {commitment_id} 不存在")
     # The applicant owns the application and so may "write" it, but checking one's own commitment is the
     # checking department's job alone.
@@ -1565,7 +1267,7 @@ def record_commitment_check(
         raise ValidationError("请填写核查结果", field="finding")
     if commitment.status != "pending_check":
         raise ConflictError("该告知承诺已核查或尚未生效，请刷新后重试", field="commitment_id")
-    claimed = session.execute(
+    claim = (
         update(Commitment)
         .where(Commitment.id == commitment.id, Commitment.status == "pending_check")
         .values(
@@ -1574,9 +1276,8 @@ def record_commitment_check(
             checked_by=actor.id,
             finding=finding.strip(),
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if claimed != 1:
+    )
+    if not _claimed(session, claim):
         session.rollback()
         raise ConflictError("该告知承诺已被他人核查，请刷新后重试", field="commitment_id")
     session.refresh(commitment)
@@ -1595,7 +1296,7 @@ def record_commitment_check(
     if not truthful:
         _false_commitment(session, app=app, item=item, commitment=commitment, actor=actor, now=moment)
     session.commit()
-    return _commitment_read(commitment, app.number)
+    return commitment_read(commitment, app.number)
 
 
 def _false_commitment(
@@ -1607,22 +1308,18 @@ def _false_commitment(
     actor: Actor,
     now: dt.datetime,
 ) -> None:
-    from yiwang.notify import services as notify  # noqa: PLC0415 - only a false commitment notifies here
-
-    notify.enqueue(
+    _notify_applicant(
         session,
+        app,
         template_key="commitment_found_false",
-        channel="inapp",
-        recipient=app.applicant_account_id,
+        key=f"{item.item_code}:commitment-false",
         variables={
             "service_name": item.item_name,
             "case_no": app.number,
             "finding": commitment.finding,
             "certificate": f"（{item.certificate_number}）" if item.certificate_number else "",
         },
-        idempotency_key=f"onestop:{app.id}:{item.item_code}:commitment-false",
-        subject_ref=f"onestop:{app.id}",
-        created_by=actor.id,
+        by=actor,
     )
     workflow_events.record(
         session,
@@ -1658,150 +1355,7 @@ def _false_commitment(
         )
 
 
-# --- lists -----------------------------------------------------------------------------------------------------------
-
-
-def _page_args(page: int, page_size: int) -> tuple[int, int]:
-    if page < 1:
-        raise ValidationError("页码须大于等于 1", field="page")
-    if not 1 <= page_size <= 100:  # noqa: PLR2004 - the page size bound
-        raise ValidationError("每页条数须在 1 到 100 之间", field="page_size")
-    return page, page_size
-
-
-def _paged(session: Session, actor: Actor, query: Any, page: int, page_size: int) -> ApplicationPage:
-    page, page_size = _page_args(page, page_size)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    apps = list(
-        session.scalars(
-            query.order_by(Application.updated_at.desc(), Application.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-    )
-    by_app: dict[int, list[ApplicationItem]] = {a.id: [] for a in apps}
-    if apps:
-        for row in session.scalars(select(ApplicationItem).where(ApplicationItem.application_id.in_(list(by_app)))):
-            by_app[row.application_id].append(row)
-    now = utcnow()
-    return ApplicationPage(
-        items=[_summary(a, actor, by_app[a.id], now) for a in apps], total=total, page=page, page_size=page_size
-    )
-
-
-def list_my_applications(
-    session: Session, *, actor: Actor, status: str | None = None, page: int = 1, page_size: int = 20
-) -> ApplicationPage:
-    """The actor's own applications, newest first (drafts included)."""
-    query = select(Application).where(Application.applicant_account_id == actor.id)
-    if status:
-        query = query.where(Application.status == status)
-    return _paged(session, actor, query, page, page_size)
-
-
-def _queue_scope(actor: Actor) -> ColumnElement[bool] | None:
-    """Which submitted applications the actor's scope covers (None: all), agreeing with ``_authorize``."""
-    if actor.has_role(Role.PLATFORM_ADMIN, *scopes.INTERNAL_ROLES):
-        return None
-    clauses: list[ColumnElement[bool]] = [Application.applicant_account_id == actor.id]
-    own = ResourceRef(
-        kind=ResourceKind.APPLICATION,
-        owner_department=actor.department,
-        district_code=actor.district_code,
-        street_code=actor.street_code,
-    )
-    if actor.department and scopes.can_read(actor, own):
-        in_department = exists().where(
-            ApplicationItem.application_id == Application.id, ApplicationItem.department_code == actor.department
-        )
-        area = [Application.district_code == actor.district_code] if actor.district_code else []
-        clauses.append(and_(in_department, *area))
-    if actor.has_role(Role.LEADER):
-        if actor.district_code is None:
-            return None
-        clauses.append(Application.district_code == actor.district_code)
-    return or_(*clauses)
-
-
-def department_queue(
-    session: Session,
-    *,
-    actor: Actor,
-    status: str | None = None,
-    q: str | None = None,
-    code: str | None = None,
-    overdue: bool = False,
-    page: int = 1,
-    page_size: int = 20,
-) -> ApplicationPage:
-    """Submitted applications the actor's department handles (leaders: their area; admins: all).
-
-    ``status`` filters by the status of the actor's department's item (``pending`` 待受理, ``accepted`` 审查中,
-    ``correction`` 待补正, ``approved``, ``rejected``) or, for those without a department, the application's.
-    ``q`` searches the number, the service name and the applicant name.
-    """
-    query = select(Application).where(Application.status != "draft", Application.status != "withdrawn")
-    scope = _queue_scope(actor)
-    if scope is not None:
-        query = query.where(scope)
-    if status:
-        if status not in {*ITEM_STATUS_LABELS, *APPLICATION_STATUS_LABELS}:
-            raise ValidationError(f"未知的状态 {status}", field="status")
-        if actor.department and status in ITEM_STATUS_LABELS:
-            query = query.where(
-                exists().where(
-                    ApplicationItem.application_id == Application.id,
-                    ApplicationItem.department_code == actor.department,
-                    ApplicationItem.status == status,
-                )
-            )
-        else:
-            query = query.where(Application.status == status)
-    if q and q.strip():
-        text = f"%{q.strip()[:64]}%"
-        query = query.where(
-            or_(Application.number.ilike(text), Application.name.ilike(text), Application.applicant_name.ilike(text))
-        )
-    if code:
-        query = query.where(Application.code == code)
-    if overdue:
-        query = query.where(Application.status.in_(["submitted", "correction"]), Application.due_at < utcnow())
-    return _paged(session, actor, query, page, page_size)
-
-
-def export_queue_csv(
-    session: Session, *, actor: Actor, status: str | None = None, q: str | None = None, code: str | None = None
-) -> Iterator[str]:
-    """The department queue as CSV (UTF-8 with BOM for Excel), applicant names masked."""
-    yield "\ufeff"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["申请编号", "事项/一件事", "申请人", "状态", "结果", "提交时间", "办结时间", "承诺办结时间"])
-    page = 1
-    while True:
-        chunk = department_queue(session, actor=actor, status=status, q=q, code=code, page=page, page_size=100)
-        for row in chunk.items:
-            writer.writerow(
-                [
-                    row.number,
-                    row.name,
-                    row.applicant_name,
-                    row.status_label,
-                    row.outcome or "",
-                    row.submitted_at.isoformat() if row.submitted_at else "",
-                    row.completed_at.isoformat() if row.completed_at else "",
-                    row.due_at.isoformat() if row.due_at else "",
-                ]
-            )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        if page >= chunk.pages:
-            return
-        page += 1
-
-
-# --- rating and 四个减 ---------------------------------------------------------------------------------------------
+# --- rating ---------------------------------------------------------------------------------------------------------
 
 
 def rate_application(
@@ -1831,71 +1385,12 @@ def rate_application(
         comment=comment,
         service_name=app.name,
     )
-    app = _load(session, application_id)
+    app = load_application(session, application_id)
     if app.rating_id is None:
         app.rating_id = rating.id
         _event(session, app, actor=actor, action="rate", label="评价服务", now=utcnow(), detail={"level": level})
         _commit(session)
     return rating
-
-
-def savings(session: Session, *, item_or_bundle_code: str) -> Savings:
-    """四个减 of an item or bundle from its completed applications, against the catalogue's separate-item baseline.
-
-    Steps: handling steps in each application's timeline (submit, 受理, 补正, decisions, 秒批). Time: working days
-    from submission to completion. Materials: materials actually uploaded. Trips: recorded visits (0 online).
-    """
-    code = item_or_bundle_code.strip()
-    if code.startswith("yjs-"):
-        bundle = _catalogue_bundle(session, code)
-        kind, name, baseline = "bundle", bundle.name, bundle.baseline
-    else:
-        item = _catalogue_item(session, code)
-        kind, name, baseline = "item", item.name, item.baseline
-    apps = list(session.scalars(select(Application).where(Application.code == code, Application.status == "completed")))
-    ids = [a.id for a in apps]
-    actions: dict[int, dict[str, int]] = {i: {} for i in ids}
-    uploaded: dict[int, int] = dict.fromkeys(ids, 0)
-    waived_total = 0
-    if ids:
-        for app_id, action, count in session.execute(
-            select(ApplicationEvent.application_id, ApplicationEvent.action, func.count())
-            .where(ApplicationEvent.application_id.in_(ids), ApplicationEvent.action.in_(figures.STEP_ACTIONS))
-            .group_by(ApplicationEvent.application_id, ApplicationEvent.action)
-        ):
-            actions[app_id][str(action)] = int(count)
-        for app_id, status, count in session.execute(
-            select(Material.application_id, Material.status, func.count())
-            .where(Material.application_id.in_(ids))
-            .group_by(Material.application_id, Material.status)
-        ):
-            if status == "uploaded":
-                uploaded[app_id] += int(count)
-            elif status == "waived":
-                waived_total += int(count)
-    calendar = _calendar()
-    days = [
-        max(working_seconds_between(as_utc(a.submitted_at), as_utc(a.completed_at), calendar=calendar), 0.0)
-        / WORKING_DAY_SECONDS
-        for a in apps
-        if a.submitted_at and a.completed_at
-    ]
-    return Savings(
-        code=code,
-        kind="bundle" if kind == "bundle" else "item",
-        name=name,
-        completed_applications=len(apps),
-        steps=figures.saving_figure(
-            float(baseline.steps if baseline else 0), map(figures.count_steps, actions.values())
-        ),
-        time_days=figures.saving_figure(float(baseline.days if baseline else 0), days),
-        materials=figures.saving_figure(float(baseline.materials if baseline else 0), uploaded.values()),
-        trips=figures.saving_figure(float(baseline.trips if baseline else 0), [float(a.trips) for a in apps]),
-        waived_materials=waived_total,
-        uploaded_materials=sum(uploaded.values()),
-        baseline_source=baseline.baseline_source if baseline else "",
-        note="" if apps else "尚无办结的申请，实际值待产生办件数据后计算",
-    )
 
 
 # --- background jobs: post-check reminders and repair --------------------------------------------------------------
@@ -1926,7 +1421,7 @@ def remind_due_post_checks(
     """
     from yiwang.notify import services as notify  # noqa: PLC0415 - only the reminder job notifies here
 
-    moment = as_utc(_now(now))
+    moment = as_utc(moment_of(now))
     rows = session.execute(
         select(Commitment, Application.number, ApplicationItem.item_name)
         .join(Application, Application.id == Commitment.application_id)
@@ -1949,16 +1444,11 @@ def remind_due_post_checks(
     if not rows:
         session.rollback()
         return 0
-    names = _department_names(session)
+    names = department_names(session)
     sent = 0
     for commitment, number, item_name in rows:
-        claimed = session.execute(
-            update(Commitment)
-            .where(Commitment.id == commitment.id, Commitment.reminded_at.is_(None))
-            .values(reminded_at=moment)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if claimed != 1:
+        claim = update(Commitment).where(Commitment.id == commitment.id, Commitment.reminded_at.is_(None))
+        if not _claimed(session, claim.values(reminded_at=moment)):
             continue  # another worker reminded it
         due = as_utc(commitment.post_check_due_at).astimezone(CITY_TZ) if commitment.post_check_due_at else None
         notify.enqueue(
@@ -2022,7 +1512,7 @@ def repair_unlinked_cases(
     finished here: its case (found by ``subject_ref``) is linked, distributed and its 秒批 items decided. Safe to
     run again and beside live requests (every step is conditional). Returns what it did.
     """
-    moment = as_utc(_now(now))
+    moment = as_utc(moment_of(now))
     distributed = exists().where(
         ApplicationEvent.application_id == Application.id, ApplicationEvent.action == "distribute"
     )
@@ -2037,7 +1527,7 @@ def repair_unlinked_cases(
     session.rollback()
     relinked, done, unresolved = 0, 0, []
     for application_id in candidates:
-        app = _load(session, application_id)
+        app = load_application(session, application_id)
         if app.workflow_instance_id is None:
             instance_id = _orphan_case(session, app)
             if instance_id is None:
@@ -2045,22 +1535,22 @@ def repair_unlinked_cases(
                 unresolved.append(app.id)
                 session.rollback()
                 continue
-            linked = session.execute(
+            link = (
                 update(Application)
                 .where(Application.id == app.id, Application.workflow_instance_id.is_(None))
                 .values(workflow_instance_id=instance_id)
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
+            )
+            linked = _claimed(session, link)
             session.commit()
             session.refresh(app)
-            relinked += int(linked == 1)
+            relinked += int(linked)
         view = _workflow().get_instance_view(session, actor=SYSTEM_ACTOR, instance_id=app.workflow_instance_id)
         if view.instance.state != "已提交":
             # Distributed by the engine but not recorded here (an older submission): record it, nothing else.
             _event(session, app, actor=SYSTEM_ACTOR, action="distribute", label="分送各部门并联办理", now=moment)
             session.commit()
             continue
-        spec = _spec(session, kind=app.kind, code=app.code)
+        spec = catalogue_spec(session, kind=app.kind, code=app.code)
         _event(session, app, actor=SYSTEM_ACTOR, action="repair", label="系统恢复中断的提交，继续分送办理", now=moment)
         try:
             _distribute_and_decide(

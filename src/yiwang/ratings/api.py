@@ -23,10 +23,13 @@ from yiwang.ratings.schemas import (
     RectificationRead,
     RectificationResponse,
 )
+from yiwang.web import listing
 from yiwang.web.deps import ActorDep, SessionDep, SettingsDep
 from yiwang.workflow import calendar as workflow_calendar
 
 router = APIRouter(prefix="/api/ratings", tags=["ratings"])
+
+Paging = Annotated[listing.PageArgs, Depends(listing.paging(default_size=50, max_size=services.MAX_PAGE_SIZE))]
 
 
 def working_calendar(settings: SettingsDep) -> workflow_calendar.WorkCalendar:
@@ -62,8 +65,7 @@ def list_ratings(
     unit_code: Annotated[str | None, Query(max_length=64)] = None,
     level: Annotated[int | None, Query(ge=1, le=5)] = None,
     bad_only: bool = False,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE)] = 50,
+    paging: Paging,
 ) -> RatingPage:
     """Ratings the caller may see, newest first."""
     return services.list_ratings(
@@ -74,8 +76,7 @@ def list_ratings(
         unit_code=unit_code,
         level=level,
         bad_only=bad_only,
-        page=page,
-        page_size=page_size,
+        **paging,
     )
 
 
@@ -103,8 +104,7 @@ def list_rectifications(
     status: Annotated[str | None, Query(pattern="^(open|rectified|closed)$")] = None,
     department_code: Annotated[str | None, Query(max_length=32)] = None,
     overdue_only: bool = False,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE)] = 50,
+    paging: Paging,
 ) -> RectificationPage:
     """Rectifications the caller may see, open ones first by deadline."""
     return services.list_rectifications(
@@ -113,8 +113,7 @@ def list_rectifications(
         status=status,
         department_code=department_code,
         overdue_only=overdue_only,
-        page=page,
-        page_size=page_size,
+        **paging,
     )
 
 
@@ -147,11 +146,10 @@ def list_appeals(
     session: SessionDep,
     actor: ActorDep,
     status: Annotated[str | None, Query(pattern="^(pending|accepted|rejected)$")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=services.MAX_PAGE_SIZE)] = 50,
+    paging: Paging,
 ) -> AppealPage:
     """Appeals the caller may see, pending first."""
-    return services.list_appeals(session, actor=actor, status=status, page=page, page_size=page_size)
+    return services.list_appeals(session, actor=actor, status=status, **paging)
 
 
 @router.post("/appeals/{appeal_id}/decision", summary="复核申诉")
