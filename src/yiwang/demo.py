@@ -1,9 +1,12 @@
 """``yiwang demo``: one command from a fresh checkout to a running platform with a synthetic Chengdu.
 
 Migrates the database, installs the front-end packages from ``package-lock.json`` when they are missing, seeds
-the demo city into an empty database, opens one demo account per role and creates demo cases (12345 appeals,
-一件事 bundles), prints the accounts and where to look, then serves the web application with the background
-worker (workflow timers, message delivery, overdue sweeps) running beside it.
+the demo city into an empty database, opens one demo account per role and lets each context create its own demo
+data (12345 appeals, 一网通办 applications, policies…), prints the accounts and where to look, then serves the web
+application with the background worker (workflow timers, message delivery, overdue sweeps) running beside it.
+
+Every demo case belongs to a context's record: a case in the work queue is an appeal or an application with its own
+page, never a bare workflow instance.
 """
 
 from __future__ import annotations
@@ -116,9 +119,12 @@ def generate_password() -> str:
 
 
 def prepare_accounts_and_cases(settings: Settings, *, password: str, echo: Echo = _echo) -> list[DemoAccount]:
-    """Publish the built-in processes, open one demo account per role (all with ``password``), add demo cases."""
+    """Publish the built-in processes, open one demo account per role (all with ``password``), then demo data.
+
+    The demo data are each context's own (``DEMO_CONTEXTS``): 12345 appeals come from the hotline, 一件事 and single
+    items from one-stop applications, so every case in the work queue has its appeal or application page.
+    """
     from yiwang.identity import services as identity_services  # noqa: PLC0415 - keeps start-up light
-    from yiwang.workflow import demo as workflow_demo  # noqa: PLC0415
     from yiwang.workflow import services as workflow_services  # noqa: PLC0415
 
     engine = make_engine(settings.database_url)
@@ -129,14 +135,6 @@ def prepare_accounts_and_cases(settings: Settings, *, password: str, echo: Echo 
                 session, password=password, person_id_number=_citizen_id_number(session)
             )
             echo(f"   演示账户 {len(accounts)} 个已就绪 / {len(accounts)} demo accounts ready")
-            report = workflow_demo.create_demo_cases(session)
-            if report.skipped:
-                echo("   已有演示办件，跳过生成 / demo cases present, skipping")
-            else:
-                echo(
-                    f"   已生成 12345 诉求 {report.appeals} 件、一件事 {report.bundles} 件"
-                    f" / created {report.appeals} appeals and {report.bundles} bundles"
-                )
             for line in _prepare_contexts(session, settings):
                 echo(f"   {line}")
     finally:

@@ -1,4 +1,5 @@
-"""A department's staff member works a 12345 appeal in Chromium: log in, 待办, open it, 签收, 办结反馈, timeline."""
+"""A department's staff member works a 12345 appeal in Chromium: log in, 待办, open it, 签收, 办结反馈, timeline; the
+hotline's own page of the appeal follows the work queue."""
 
 from __future__ import annotations
 
@@ -6,13 +7,31 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from yiwang.config import Settings
+from yiwang.db import make_engine, make_session_factory
+from yiwang.hotline.models import Appeal
 
 pytestmark = pytest.mark.browser
 
-COMMENT = "已到现场核查，责令商户清理后厨并销毁过期食材，复查合格。"
+COMMENT = "已到现场核查，责令小吃店下架不新鲜食材并清理后厨，复查合格。"
 
 
-def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(page: Page, live_server: str, login, screenshot):
+def _appeal_id(settings: Settings, number: str) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            appeal_id = session.scalar(select(Appeal.id).where(Appeal.number == number))
+    finally:
+        engine.dispose()
+    assert appeal_id is not None, f"no hotline record for {number}"
+    return appeal_id
+
+
+def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(
+    page: Page, live_server: str, live_settings: Settings, login, screenshot
+):
     login(page, "staff.market", next_path="/work")
     expect(page).to_have_url(re.compile(r"/work"))
     expect(page.locator(".wf-tabs a.active")).to_contain_text("待办")
@@ -21,12 +40,16 @@ def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(page: Page, li
     expect(rows.first).to_be_visible()
     screenshot("1-queue")
 
-    # The demo's market cases waiting to be signed (待签收) include the 玉林路 restaurant complaint.
-    row = rows.filter(has_text="玉林路").filter(has_text="待签收")
+    # The hotline demo's appeal dispatched to the market regulator and waiting to be signed (待签收): the 建设路
+    # snack-shop complaint (hotline/demo_appeals.yaml, key 40).
+    row = rows.filter(has_text="建设路").filter(has_text="小吃店").filter(has_text="待签收")
     expect(row).to_have_count(1)
-    row.get_by_role("link", name=re.compile("玉林路")).click()
+    row.get_by_role("link", name=re.compile("小吃店")).click()
     expect(page).to_have_url(re.compile(r"/work/instances/\d+$"))
-    expect(page.locator("h1")).to_contain_text("玉林路")
+    expect(page.locator("h1")).to_contain_text("小吃店")
+    match = re.search(r"appeal:(12345-\d{8}-\d{6})", page.locator(".page-header").inner_text())
+    assert match, "an appeal case names its hotline number"
+    number = match.group(1)
     timeline = page.locator("section[aria-label='办理记录']")
     expect(timeline).to_contain_text("派单")
     screenshot("2-instance")
@@ -54,5 +77,16 @@ def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(page: Page, li
 
     # The case left the staff member's 待办 and now shows under 已办.
     page.goto(f"{live_server}/work?tab=done")
-    expect(page.locator("table[aria-label='事项列表']")).to_contain_text("玉林路")
+    done = page.locator("table[aria-label='事项列表']")
+    expect(done).to_contain_text("小吃店")
+    # The demo's 一件事 are one-stop applications (no bare workflow bundles): the regulator approved its branch of
+    # the 开办餐饮店 application, so that case is under 已办 as well.
+    expect(done.locator("tbody tr", has_text="开办餐饮店")).to_have_count(1)
     screenshot("5-done")
+
+    # It is a real hotline appeal: its own page shows the state and the steps taken in the work queue.
+    page.goto(f"{live_server}/hotline/appeals/{_appeal_id(live_settings, number)}")
+    expect(page.locator("#appeal-state")).to_contain_text("待审核答复")
+    for label in ("签收", "办结反馈"):
+        expect(page.locator("#timeline")).to_contain_text(label)
+    screenshot("6-hotline-appeal")

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from yiwang.app import create_app
@@ -14,9 +16,13 @@ from yiwang.cli import app as cli_app
 from yiwang.config import Settings
 from yiwang.db import make_engine, make_session_factory, redact_url
 from yiwang.demo import account_lines, generate_password
+from yiwang.hotline.models import Appeal
 from yiwang.identity import passwords
 from yiwang.identity import services as identity_services
+from yiwang.kernel.actor import Actor
+from yiwang.onestop.models import Application
 from yiwang.workflow import services as workflow_services
+from yiwang.workflow.models import WorkflowInstance
 
 PASSWORD = "DemoPass2026"  # noqa: S105 - the demo accounts of a throwaway database
 
@@ -54,24 +60,12 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
     for username in ("admin", "staff.market", "operator.12345", "dispatcher.12345", "leader.city", "citizen.demo"):
         assert re.search(rf"^  {re.escape(username)} ", output, re.MULTILINE), output
     assert f"密码 / password: {PASSWORD}" in output
-    assert "已生成 12345 诉求" in output
+    assert "一网通办：演示申请 4 件（" in output
+    assert "已生成 12345 热线演示诉求" in output
+    assert "一件事办件" not in output, "the demo makes no bare workflow bundles"
     assert "http://127.0.0.1:8123/work" in output
 
-    engine = make_engine(env["YIWANG_DATABASE_URL"])
-    try:
-        with make_session_factory(engine)() as session:
-            grant = identity_services.authenticate(session, username="staff.market", password=PASSWORD)
-            actor = identity_services.actor_for_session(
-                session, account_id=grant.account_id, credentials_version=grant.credentials_version
-            )
-            assert actor is not None
-            todo = workflow_services.list_queue(session, actor=actor, tab="todo", page_size=100)
-            states = {item.state for item in todo.items}
-            assert {"签收", "办理"} <= states, states
-            assert any(item.definition_key == "bundle" for item in todo.items)
-            assert any(item.overdue for item in todo.items)
-    finally:
-        engine.dispose()
+    restaurant = _assert_demo_cases(env["YIWANG_DATABASE_URL"])
 
     settings = Settings(database_url=env["YIWANG_DATABASE_URL"], frontend_dir=tmp_path / "no_node_modules")
     app = create_app(settings)
@@ -83,6 +77,11 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
         home = client.get("/").text
         assert "数据库还是空的" not in home
         assert "市场主体" in home
+        # The demo's 一件事 is a real application: its department page opens for the market regulator's staff.
+        _log_in_page(client, "staff.market")
+        page = client.get(f"/onestop/applications/{restaurant}")
+        assert page.status_code == 200, page.text
+        assert "开办餐饮店" in page.text
     app.state.engine.dispose()
 
     # A second run finds the city already there and leaves it alone.
@@ -90,8 +89,70 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
     assert again.exit_code == 0, again.output
     assert "跳过生成" in again.output
     assert "生成合成成都" not in again.output
-    assert "已有演示办件" in again.output
-    assert "已生成 12345 诉求" not in again.output
+    assert "一网通办：演示申请 4 件已存在" in again.output
+    assert "12345 演示诉求已存在" in again.output
+    assert "演示申请 4 件（" not in again.output
+    assert "已生成 12345" not in again.output
+
+
+def _assert_demo_cases(url: str) -> int:
+    """Check the demo's cases in the work queue; the id of the 开办餐饮店 application."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            # Only appeals and one-stop applications: no bare workflow bundles without an application.
+            keys = set(session.scalars(select(WorkflowInstance.definition_key).distinct()))
+            assert keys == {"appeal", "onestop"}, keys
+            # The market regulator has a 12345 appeal to sign, and under 已办 the 一件事 it decided; the dispatcher
+            # sees overdue appeals.
+            market = _log_in(session, "staff.market")
+            todo = workflow_services.list_queue(session, actor=market, tab="todo")
+            assert any(item.definition_key == "appeal" and item.state == "签收" for item in todo.items), todo.items
+            done = workflow_services.list_queue(session, actor=market, tab="done", definition_key="onestop")
+            assert any("开办餐饮店" in (item.title or "") for item in done.items), done.items
+            late = workflow_services.list_queue(session, actor=_log_in(session, "dispatcher.12345"), tab="overdue")
+            assert late.total > 0
+            # Every appeal case is a hotline appeal with its record and page (no bare workflow appeals).
+            appeal_cases = select(WorkflowInstance.subject_ref).where(WorkflowInstance.definition_key == "appeal")
+            cases = {ref.removeprefix("appeal:") for ref in session.scalars(appeal_cases)}
+            numbers = set(session.scalars(select(Appeal.number)))
+            assert cases, "the demo has 12345 appeal cases"
+            assert cases <= numbers, cases - numbers
+            # Every one-stop case is an application that points back at it (its pages are the application's).
+            onestop_cases = session.execute(
+                select(WorkflowInstance.id, WorkflowInstance.subject_ref).where(
+                    WorkflowInstance.definition_key == "onestop"
+                )
+            ).all()
+            linked = dict(session.execute(select(Application.workflow_instance_id, Application.id)).all())
+            assert len(onestop_cases) == 4, onestop_cases
+            assert {ref for _, ref in onestop_cases} == {f"onestop:{linked[case]}" for case, _ in onestop_cases}
+            restaurant = session.scalar(select(Application.id).where(Application.code == "yjs-restaurant"))
+            assert restaurant is not None
+            return restaurant
+    finally:
+        engine.dispose()
+
+
+def _log_in_page(client: TestClient, username: str) -> None:
+    """Sign the client in through the /login form."""
+    form = client.get("/login").text
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "next": "/", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def _log_in(session: Session, username: str) -> Actor:
+    grant = identity_services.authenticate(session, username=username, password=PASSWORD)
+    actor = identity_services.actor_for_session(
+        session, account_id=grant.account_id, credentials_version=grant.credentials_version
+    )
+    assert actor is not None
+    return actor
 
 
 def test_generated_password_follows_the_rules_and_is_printed_with_the_accounts():
