@@ -116,6 +116,10 @@ def _install_routes(app: FastAPI, settings: Settings) -> None:
         grants_web,
     ):
         app.include_router(module.router)
+    from yiwang.workflow import subjects  # noqa: PLC0415
+
+    # The work queue links a case to its record's page; the contexts owning the records say where those are.
+    subjects.register(*hotline_web.SUBJECT_KINDS, *onestop_web.SUBJECT_KINDS)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.include_router(assets.make_router(settings.frontend_dir))
 

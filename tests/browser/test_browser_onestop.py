@@ -2,8 +2,8 @@
 five departments' staff each log in and decide their items, the applicant receives every certificate, verifies one
 through its QR verification page and rates the service; a tampered certificate fails verification.
 
-The demo accounts hold staff for 市场监管局 and 税务局 only; the test opens staff accounts for 公安局, 人社局 and
-医保局 in the live database (as an administrator would on /accounts), so every department acts through its pages.
+Every department's staff is a demo account (公安局, 人社局 and 医保局 included), so each acts through its own pages;
+the demo's own 一件事 waiting in their queues (开办运输企业) does not get in the way of the one applied for here.
 """
 
 from __future__ import annotations

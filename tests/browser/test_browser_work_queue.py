@@ -1,5 +1,6 @@
 """A department's staff member works a 12345 appeal in Chromium: log in, 待办, open it, 签收, 办结反馈, timeline; the
-hotline's own page of the appeal follows the work queue."""
+hotline's own page of the appeal follows the work queue. The demo's 一件事 waiting on the department shows in 待办 and
+in the department's one-stop queue."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(
     match = re.search(r"appeal:(12345-\d{8}-\d{6})", page.locator(".page-header").inner_text())
     assert match, "an appeal case names its hotline number"
     number = match.group(1)
+    expect(page.locator("#wf-subject-link")).to_have_text("查看诉求")
     timeline = page.locator("section[aria-label='办理记录']")
     expect(timeline).to_contain_text("派单")
     screenshot("2-instance")
@@ -84,9 +86,33 @@ def test_staff_signs_and_replies_to_an_appeal_from_the_work_queue(
     expect(done.locator("tbody tr", has_text="开办餐饮店")).to_have_count(1)
     screenshot("5-done")
 
-    # It is a real hotline appeal: its own page shows the state and the steps taken in the work queue.
-    page.goto(f"{live_server}/hotline/appeals/{_appeal_id(live_settings, number)}")
+    # It is a real hotline appeal: 查看诉求 leads to its own page, which shows the state and the steps taken in the
+    # work queue.
+    done.locator("tbody tr", has_text=number).get_by_role("link", name="查看诉求").click()
+    expect(page).to_have_url(f"{live_server}/hotline/appeals/{_appeal_id(live_settings, number)}")
     expect(page.locator("#appeal-state")).to_contain_text("待审核答复")
     for label in ("签收", "办结反馈"):
         expect(page.locator("#timeline")).to_contain_text(label)
     screenshot("6-hotline-appeal")
+
+
+def test_staff_finds_a_one_stop_bundle_waiting_on_the_department(page: Page, live_server: str, login, screenshot):
+    # The one-stop demo's 开办运输企业: 公安局 and 税务局 have approved, 交通运输局 is reviewing, and the regulator has
+    # not taken in its item yet, so the case is in its 待办…
+    login(page, "staff.market", next_path="/work")
+    rows = page.locator("table[aria-label='事项列表'] tbody tr")
+    bundle = rows.filter(has_text="开办运输企业")
+    expect(bundle).to_have_count(1)
+    expect(bundle).to_contain_text("各部门办理中")
+    screenshot("1-todo")
+
+    # …and in its one-stop queue of items to take in (待受理), 3 of the 5 items still open.
+    page.goto(f"{live_server}/onestop/queue?status=pending")
+    waiting = page.locator("table.os-queue tbody tr", has_text="开办运输企业")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("一件事")
+    expect(waiting).to_contain_text("3/5")
+    waiting.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/onestop/applications/\d+$"))
+    expect(page.locator(".os-decide button[value='accept']")).to_have_count(1)
+    screenshot("2-onestop-pending")

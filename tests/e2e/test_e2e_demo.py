@@ -20,7 +20,7 @@ from yiwang.hotline.models import Appeal
 from yiwang.identity import passwords
 from yiwang.identity import services as identity_services
 from yiwang.kernel.actor import Actor
-from yiwang.onestop.models import Application
+from yiwang.onestop.models import Application, ApplicationItem
 from yiwang.workflow import services as workflow_services
 from yiwang.workflow.models import WorkflowInstance
 
@@ -39,6 +39,13 @@ def _env(tmp_path: Path) -> dict[str, str]:
         "YIWANG_PORT": "8123",
         "YIWANG_DEMO_PASSWORD": PASSWORD,
     }
+
+
+def _assert_units_named_once(page: str) -> None:
+    # 承办单位 by name, each once, although 交通运输局 holds two items of the bundle.
+    assert "市交通运输局" in page
+    assert "transport、" not in page
+    assert "市交通运输局、市交通运输局" not in page
 
 
 def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
@@ -60,12 +67,12 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
     for username in ("admin", "staff.market", "operator.12345", "dispatcher.12345", "leader.city", "citizen.demo"):
         assert re.search(rf"^  {re.escape(username)} ", output, re.MULTILINE), output
     assert f"密码 / password: {PASSWORD}" in output
-    assert "一网通办：演示申请 4 件（" in output
+    assert "一网通办：演示申请 5 件（" in output
     assert "已生成 12345 热线演示诉求" in output
     assert "一件事办件" not in output, "the demo makes no bare workflow bundles"
     assert "http://127.0.0.1:8123/work" in output
 
-    restaurant = _assert_demo_cases(env["YIWANG_DATABASE_URL"])
+    restaurant, transport = _assert_demo_cases(env["YIWANG_DATABASE_URL"])
 
     settings = Settings(database_url=env["YIWANG_DATABASE_URL"], frontend_dir=tmp_path / "no_node_modules")
     app = create_app(settings)
@@ -82,6 +89,15 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
         page = client.get(f"/onestop/applications/{restaurant}")
         assert page.status_code == 200, page.text
         assert "开办餐饮店" in page.text
+        # A 一件事 still waits on the regulator: in its queue of items to take in and in 待办 of the work queue.
+        queue = client.get("/onestop/queue", params={"status": "pending"})
+        assert queue.status_code == 200, queue.text
+        assert transport in queue.text
+        assert "开办运输企业" in queue.text
+        work = client.get("/work", params={"tab": "todo", "definition": "onestop"})
+        assert work.status_code == 200, work.text
+        assert f"开办运输企业（{transport}）" in work.text
+        _assert_units_named_once(work.text)
     app.state.engine.dispose()
 
     # A second run finds the city already there and leaves it alone.
@@ -89,14 +105,14 @@ def test_demo_no_serve_seeds_a_fresh_database_and_prints_the_links(tmp_path):
     assert again.exit_code == 0, again.output
     assert "跳过生成" in again.output
     assert "生成合成成都" not in again.output
-    assert "一网通办：演示申请 4 件已存在" in again.output
+    assert "一网通办：演示申请 5 件已存在" in again.output
     assert "12345 演示诉求已存在" in again.output
-    assert "演示申请 4 件（" not in again.output
+    assert "演示申请 5 件（" not in again.output
     assert "已生成 12345" not in again.output
 
 
-def _assert_demo_cases(url: str) -> int:
-    """Check the demo's cases in the work queue; the id of the 开办餐饮店 application."""
+def _assert_demo_cases(url: str) -> tuple[int, str]:
+    """Check the demo's cases in the work queue; the 开办餐饮店's id and the 开办运输企业's number."""
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
@@ -110,6 +126,17 @@ def _assert_demo_cases(url: str) -> int:
             assert any(item.definition_key == "appeal" and item.state == "签收" for item in todo.items), todo.items
             done = workflow_services.list_queue(session, actor=market, tab="done", definition_key="onestop")
             assert any("开办餐饮店" in (item.title or "") for item in done.items), done.items
+            # …and under 待办 the 一件事 whose other departments have moved on while its branch waits to be taken in.
+            transport = session.scalars(select(Application).where(Application.code == "yjs-transport-company")).one()
+            pending = workflow_services.list_queue(session, actor=market, tab="todo", definition_key="onestop")
+            assert [item.id for item in pending.items] == [transport.workflow_instance_id], pending.items
+            branches = session.execute(
+                select(ApplicationItem.department_code, ApplicationItem.status).where(
+                    ApplicationItem.application_id == transport.id
+                )
+            ).all()
+            assert ("market", "pending") in branches, branches
+            assert ("police", "approved") in branches, branches
             late = workflow_services.list_queue(session, actor=_log_in(session, "dispatcher.12345"), tab="overdue")
             assert late.total > 0
             # Every appeal case is a hotline appeal with its record and page (no bare workflow appeals).
@@ -125,11 +152,11 @@ def _assert_demo_cases(url: str) -> int:
                 )
             ).all()
             linked = dict(session.execute(select(Application.workflow_instance_id, Application.id)).all())
-            assert len(onestop_cases) == 4, onestop_cases
+            assert len(onestop_cases) == 5, onestop_cases
             assert {ref for _, ref in onestop_cases} == {f"onestop:{linked[case]}" for case, _ in onestop_cases}
             restaurant = session.scalar(select(Application.id).where(Application.code == "yjs-restaurant"))
             assert restaurant is not None
-            return restaurant
+            return restaurant, transport.number
     finally:
         engine.dispose()
 

@@ -41,6 +41,7 @@ from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError, YiwangError
 from yiwang.web.deps import ActorDep, SessionDep, TemplatesDep
 from yiwang.workflow.calendar import WorkCalendar
+from yiwang.workflow.subjects import SubjectKind
 
 router = APIRouter(tags=["hotline-pages"], include_in_schema=False)
 
@@ -608,6 +609,16 @@ def appeal_page(
     detail = services.get_appeal(session, actor=actor, appeal_id=appeal_id)
     context = _appeal_context(request, session, actor, detail, error=None, form={})
     return templates.TemplateResponse(request, "hotline/appeal.html", context)
+
+
+def _appeal_path(session: Session, number: str) -> str | None:
+    """The page of the appeal a work-queue case (``appeal:<number>``) is about."""
+    appeal_id = services.appeal_id_for(session, number=number)
+    return None if appeal_id is None else f"/hotline/appeals/{appeal_id}"
+
+
+SUBJECT_KINDS = (SubjectKind(prefix=services.SUBJECT_PREFIX.rstrip(":"), label="查看诉求", resolve=_appeal_path),)
+"""The work queue's link from an appeal case to its page (registered by ``create_app``)."""
 
 
 def _run_action(  # noqa: C901, PLR0911, PLR0912 - one branch per action, by design

@@ -2,9 +2,11 @@
 
 After the catalogue and certs demos, the demo applicants apply the way people do: ``agent.demo`` opens a restaurant
 (开办餐饮店, five departments approve in parallel, every certificate issued), applies for a 食品经营许可 on a signed
-告知承诺 (approved, post-check pending at the market regulator) and for 发票申领 (the tax bureau asked for a 补正);
-``citizen.demo`` applies for the 网约车驾驶员证, decided at once by 秒批 when the registry's facts satisfy every rule
-(its trace is kept either way). Moments lie in the recent past so queues and timelines read like real work.
+告知承诺 (approved, post-check pending at the market regulator), for 发票申领 (the tax bureau asked for a 补正) and,
+a few hours ago, to open a freight company (开办运输企业, part-way through its parallel branches: 公安局 and 税务局
+approved, 交通运输局 reviewing one item, 市场监管局 yet to take its item in, so a 一件事 waits in the regulator's queue
+and 待办); ``citizen.demo`` applies for the 网约车驾驶员证, decided at once by 秒批 when the registry's facts satisfy
+every rule (its trace is kept either way). Moments lie in the recent past so queues and timelines read like real work.
 
 Nothing is made when the demo applicants already have applications, or when their accounts do not exist.
 """
@@ -39,6 +41,7 @@ RESTAURANT = "yjs-restaurant"
 FOOD_LICENCE = "510100-01-market-002"
 INVOICES = "510100-10-tax-002"
 RIDE_HAILING = "510100-01-transport-002"
+TRANSPORT_COMPANY = "yjs-transport-company"
 DEMO_PDF = b"%PDF-1.4\n% yiwang demo material\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 """A minimal PDF standing in for a scanned material the demo applicant uploads."""
 
@@ -74,6 +77,15 @@ ANSWERS: dict[str, Any] = {
 }
 """What the demo applicants type into the fields the government could not pre-fill."""
 
+TRANSPORT_ANSWERS: dict[str, Any] = {
+    "business_scope": "普通货运",  # one of the transport bureau's scopes, and the business licence's too
+    "vehicle_count": 2,
+    "safety_manager": "赵安运",
+    "plate_numbers": ["川A7D23K", "川A8F61M"],
+    "vehicle_type": "普通货车",
+}
+"""The 开办运输企业's own answers: a small freight company with two lorries (synthetic plates)."""
+
 
 @dataclass(slots=True)
 class _Demo:
@@ -81,6 +93,7 @@ class _Demo:
     now: dt.datetime
     made: list[str]
     representative_id: str | None  # the enterprise's legal representative (citizen.demo)
+    representative_name: str | None
 
     def at(self, days: float, hours: float = 0) -> dt.datetime:
         """A moment ``days`` (and ``hours``) before now."""
@@ -101,11 +114,18 @@ def prepare(session: Session, *, settings: Settings) -> str | None:
     )
     if existing:
         return f"一网通办：演示申请 {existing} 件已存在 / {existing} demo applications present"
-    demo = _Demo(session=session, now=utcnow(), made=[], representative_id=number)
+    demo = _Demo(
+        session=session,
+        now=utcnow(),
+        made=[],
+        representative_id=number,
+        representative_name=_representative_name(session) if number else None,
+    )
     steps: list[tuple[str, Actor | None, Callable[[_Demo, Actor], str]]] = [
         ("开办餐饮店", agent, _restaurant),
         ("食品经营许可（告知承诺）", agent, _food_licence_by_commitment),
         ("发票申领（待补正）", agent, _invoices_awaiting_correction),
+        ("开办运输企业（并联办理中）", agent, _transport_company_in_progress),
         ("网约车驾驶员证（秒批）", citizen, _ride_hailing),
     ]
     skipped: list[str] = []
@@ -177,8 +197,16 @@ def _citizen_number(session: Session) -> str | None:
     return profile.person.id_number
 
 
+def _representative_name(session: Session) -> str | None:
+    """The name of the first enterprise's legal representative (``citizen.demo``), as the registry lists it."""
+    from yiwang.registry import services as registry  # noqa: PLC0415 - the registry is only needed by the demo
+
+    enterprises = registry.search_enterprises(session, page_size=1).items
+    return enterprises[0].legal_representative if enterprises else None
+
+
 def _staff(department: str) -> Actor:
-    """A department's staff (``staff.<code>``; the demo accounts exist for 市场监管局 and 税务局)."""
+    """A department's staff (``staff.<code>``, as the demo accounts are named)."""
     return Actor(
         id=f"staff.{department}",
         department=department,
@@ -202,6 +230,12 @@ def _fill(draft: ApplicationRead, overrides: Mapping[str, Any] | None = None) ->
         form[name] = ANSWERS[name] if name in ANSWERS else _guess(properties.get(name, {}))
     form.update(overrides or {})
     return form
+
+
+def _representative(demo: _Demo) -> dict[str, Any]:
+    """The legal representative for 企业设立登记: an enterprise agent's account has no name or ID number to pre-fill."""
+    found = {"legal_representative": demo.representative_name, "legal_rep_id_number": demo.representative_id}
+    return {field: value for field, value in found.items() if value}
 
 
 def _guess(spec: Mapping[str, Any]) -> Any:
@@ -244,7 +278,7 @@ def _restaurant(demo: _Demo, agent: Actor) -> str:
         session,
         actor=agent,
         application_id=draft.id,
-        form_data=_fill(draft, {"legal_rep_id_number": demo.representative_id} if demo.representative_id else None),
+        form_data=_fill(draft, _representative(demo)),
         now=demo.at(4),
     )
     for position, row in enumerate(submitted.item_rows):
@@ -293,6 +327,46 @@ def _invoices_awaiting_correction(demo: _Demo, agent: Actor) -> str:
         now=demo.at(0, 5),
     ).application
     return f"{asked.name}{_status(asked)}"
+
+
+TRANSPORT_DECIDED = {"police": "approve", "tax": "approve", "transport": "accept"}
+"""How far each department of the 开办运输企业 has got; the market regulator has not yet taken its item in."""
+
+
+def _transport_company_in_progress(demo: _Demo, agent: Actor) -> str:
+    """开办运输企业 submitted a few hours ago, part-way through its parallel branches.
+
+    公安局 and 税务局 approved their same-day items, 交通运输局 took in the first of its two and 市场监管局 has not
+    taken in its 企业设立登记 yet: departments then find a 一件事 waiting in their queue and in 待办.
+    """
+    session = demo.session
+    draft = services.start_application(session, actor=agent, bundle_code=TRANSPORT_COMPANY, now=demo.at(0, 6))
+    _upload_needed(demo, agent, draft, demo.at(0, 6))
+    submitted = services.submit_application(
+        session,
+        actor=agent,
+        application_id=draft.id,
+        form_data=_fill(draft, TRANSPORT_ANSWERS | _representative(demo)),
+        now=demo.at(0, 5),
+    )
+    taken: set[str] = set()  # one item per department: the rest of a department's items wait their turn
+    steps = 0
+    for row in submitted.item_rows:
+        step = TRANSPORT_DECIDED.get(row.department_code)
+        if step is None or row.department_code in taken:
+            continue
+        taken.add(row.department_code)
+        clerk = _staff(row.department_code)
+        decide = [services.accept_item] + ([services.approve_item] if step == "approve" else [])
+        for action in decide:
+            # Twenty minutes apart from four hours ago, so the case's timeline reads in order.
+            action(
+                session, actor=clerk, application_id=draft.id, item_code=row.item_code, now=demo.at(0, 4 - steps / 3)
+            )
+            steps += 1
+    read = services.get_application(session, actor=agent, application_id=draft.id)
+    decided = sum(1 for row in read.item_rows if row.status == "approved")
+    return f"{read.name}{_status(read)}，{decided} 项已准予、{len(read.item_rows) - decided} 项并联办理中"
 
 
 def _ride_hailing(demo: _Demo, citizen: Actor) -> str:

@@ -36,6 +36,7 @@ from yiwang.onestop import forms, services
 from yiwang.onestop.schemas import APPLICATION_STATUS_LABELS, ITEM_STATUS_LABELS, ApplicationRead, Savings
 from yiwang.ratings.scale import INDICATORS, LEVEL_LABELS, RatingChannel
 from yiwang.web.deps import ActorDep, OptionalActorDep, SessionDep, SettingsDep, TemplatesDep
+from yiwang.workflow.subjects import SubjectKind
 
 router = APIRouter(tags=["onestop-pages"], include_in_schema=False)
 
@@ -598,6 +599,15 @@ def department_application(
         "staff_nav": True,
     }
     return templates.TemplateResponse(request, "onestop/department_application.html", context)
+
+
+def _application_path(_session: Session, key: str) -> str | None:
+    """The department's page of the application a work-queue case (``onestop:<id>``) is about."""
+    return f"/onestop/applications/{int(key)}" if key.isascii() and key.isdigit() else None
+
+
+SUBJECT_KINDS = (SubjectKind(prefix="onestop", label="查看申请", resolve=_application_path),)
+"""The work queue's link from an application case to its department page (registered by ``create_app``)."""
 
 
 @router.get("/onestop/applications/{application_id}/materials/{material_code}", summary="查看上传材料")

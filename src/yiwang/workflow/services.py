@@ -1411,6 +1411,7 @@ def _summary(
 ) -> InstanceSummary:
     if units is None:
         units = [a.unit_code for a in _active_assignments(session, inst)]
+    units = list(dict.fromkeys(units))  # one unit may hold several branches (一件事 with two items of one bureau)
     state = definition.states.get(inst.state)
     return InstanceSummary(
         id=inst.id,

@@ -1,4 +1,8 @@
-"""Server-rendered pages of the workflow engine: the personal work queue and the case page with its actions."""
+"""Server-rendered pages of the workflow engine: the personal work queue and the case page with its actions.
+
+Both link a case to the record it is about (the appeal, the application) through ``workflow.subjects``, which the
+contexts owning those records fill at app start.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from yiwang.kernel.errors import ConflictError, YiwangError
+from yiwang.kernel.errors import ConflictError, NotFoundError, YiwangError
+from yiwang.registry import services as registry_services
 from yiwang.web.deps import ActorDep, SessionDep, SettingsDep, TemplatesDep
-from yiwang.workflow import services
+from yiwang.workflow import services, subjects
 from yiwang.workflow.api import calendar_for
 from yiwang.workflow.calendar import TimeLimit, TimeUnit
 from yiwang.workflow.schemas import InstanceView
@@ -46,6 +52,8 @@ def work_queue(
         text=q,
         page=page,
     )
+    # Department codes are shown by their short names; other units (street offices…) keep their code.
+    unit_names = {d.code: d.short_name for d in registry_services.list_departments(session, with_counts=False)}
     return templates.TemplateResponse(
         request,
         "workflow/queue.html",
@@ -57,6 +65,9 @@ def work_queue(
             "filters": {"definition": definition or "", "state": state or "", "overdue": overdue == "1", "q": q or ""},
             "definitions": services.definition_choices(session),
             "priorities": services.PRIORITY_LABELS,
+            # Only the link text per row: the record is looked up when the link is followed, not for every row.
+            "subject_label": subjects.link_label,
+            "unit_names": unit_names,
         },
     )
 
@@ -74,10 +85,27 @@ def instance_page(
 ) -> Response:
     """Timeline, time-limit clock, branches and a form per allowed action."""
     view = services.get_instance_view(session, actor=actor, instance_id=instance_id, calendar=calendar_for(settings))
-    return templates.TemplateResponse(request, "workflow/instance.html", _page_context(view, actor=actor, message=msg))
+    context = _page_context(session, view, actor=actor, message=msg)
+    return templates.TemplateResponse(request, "workflow/instance.html", context)
+
+
+@router.get("/work/instances/{instance_id}/subject", summary="打开事项对应的业务记录（诉求、申请等）")
+def instance_subject(
+    *, instance_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> RedirectResponse:
+    """Redirect to the page of the case's record (the queue's 查看诉求 / 查看申请); 404 when it has none."""
+    # The case must be visible to the caller, as on the case page; the record's page then checks its own scope.
+    view = services.get_instance_view(session, actor=actor, instance_id=instance_id, calendar=calendar_for(settings))
+    link = subjects.link_for(session, view.instance.subject_ref)
+    if link is None:
+        raise NotFoundError(
+            f"事项 {instance_id} 没有可查看的业务记录（{view.instance.subject_ref}）", field="instance_id"
+        )
+    return RedirectResponse(link.href, status_code=303)
 
 
 def _page_context(
+    session: Session,
     view: InstanceView,
     *,
     actor: object,
@@ -87,6 +115,7 @@ def _page_context(
 ) -> dict[str, object]:
     return {
         "view": view,
+        "subject_link": subjects.link_for(session, view.instance.subject_ref),
         "actor": actor,
         "message": message,
         "error": error,
@@ -148,7 +177,7 @@ def instance_action(
             "assignee_unit": assignee_unit,
             "assist_units": assist_units,
         }
-        context = _page_context(view, actor=actor, error=exc, form=form)
+        context = _page_context(session, view, actor=actor, error=exc, form=form)
         context["conflict"] = isinstance(exc, ConflictError)
         return templates.TemplateResponse(request, "workflow/instance.html", context, status_code=exc.status_code)
     message = quote(f"已完成「{result.label}」，当前状态：{result.instance.state_label}")
