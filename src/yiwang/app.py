@@ -29,6 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Assemble the application: database, templates, every context's API and pages, health and metrics."""
     settings = settings or Settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
+    from yiwang.hotline.triage.services import TriageSettings  # noqa: PLC0415 - composition root
+
+    # Triage reads its own YIWANG_TRIAGE_* settings lazily; read them once here so a bad value stops the start-up
+    # with its Chinese message instead of failing the first appeal.
+    TriageSettings()
     app = FastAPI(
         title="一网 yiwang",
         version=__version__,

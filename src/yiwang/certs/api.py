@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -26,6 +25,7 @@ from yiwang.certs.schemas import (
 )
 from yiwang.kernel.errors import ValidationError
 from yiwang.web.deps import ActorDep, SessionDep, SettingsDep
+from yiwang.web.listing import content_disposition
 
 router = APIRouter(prefix="/api/certs", tags=["certs"])
 
@@ -185,9 +185,7 @@ def csv_response(request: Request, *, actor: Any, settings: Any, filters: dict[s
     return StreamingResponse(
         stream(),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f"attachment; filename=certificates.csv; filename*=UTF-8''{quote('电子证照.csv')}"
-        },
+        headers={"Content-Disposition": content_disposition("电子证照.csv", fallback="certificates.csv")},
     )
 
 

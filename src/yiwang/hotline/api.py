@@ -38,6 +38,7 @@ from yiwang.hotline.schemas import (
 from yiwang.hotline.triage import api as triage_api
 from yiwang.kernel.errors import ValidationError
 from yiwang.web.deps import ActorDep, SessionDep, SettingsDep
+from yiwang.web.listing import content_disposition
 from yiwang.workflow import calendar as workflow_calendar
 
 api = APIRouter(prefix="/api/hotline", tags=["hotline"])
@@ -264,7 +265,7 @@ def get_media(appeal_id: int, media_id: int, session: SessionDep, actor: ActorDe
         content,
         media_type=content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{filename.encode("ascii", "ignore").decode() or "file"}"',
+            "Content-Disposition": content_disposition(filename),
             "X-Content-Type-Options": "nosniff",
         },
     )

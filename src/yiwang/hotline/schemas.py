@@ -218,6 +218,10 @@ class AppealRead(BaseModel):
     master_number: str | None
     duplicate_count: int
     due_at: dt.datetime | None
+    dispatched_at: dt.datetime | None = Field(description="派单时间：最近一次派单或改派（UTC）；未派单为空")
+    signed_at: dt.datetime | None = Field(
+        description="签收时间：主办单位签收最近一次派单（UTC）；未签收、或改派后尚未重新签收为空"
+    )
     overdue: bool
     reply_text: str
     replied_at: dt.datetime | None

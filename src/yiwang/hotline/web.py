@@ -40,6 +40,7 @@ from yiwang.identity.errors import PermissionDeniedError
 from yiwang.kernel.actor import Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError, YiwangError
 from yiwang.web.deps import ActorDep, SessionDep, TemplatesDep
+from yiwang.web.listing import content_disposition
 from yiwang.workflow.calendar import WorkCalendar
 from yiwang.workflow.subjects import SubjectKind
 
@@ -802,7 +803,7 @@ def appeal_media(*, appeal_id: int, media_id: int, session: SessionDep, actor: A
         content,
         media_type=content_type,
         headers={
-            "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": content_disposition(filename, disposition="inline"),
             "X-Content-Type-Options": "nosniff",
         },
     )

@@ -773,7 +773,8 @@ def _first_submit(
     calendar = work_calendar()
     items = items_of(session, app)
     longest = max([i.promised_days for i in items] + [spec.bundle.merged_promised_days if spec.bundle else 0])
-    due = add_working_days(now, max(longest, 1), calendar=calendar)
+    # The case's 承诺时限 is counted once, by the engine (whose queue shows it); the application keeps its answer.
+    limit = TimeLimit(max(longest, 1), TimeUnit.WORKING_DAYS)
     # End the read transaction first: the claim below must be the transaction's first statement so that SQLite
     # takes its write lock at once (a concurrent submit then waits instead of failing on a stale snapshot).
     session.rollback()
@@ -785,7 +786,6 @@ def _first_submit(
             form_data=data,
             submitted_at=now,
             updated_at=now,
-            due_at=due,
             version=Application.version + 1,
         )
     )
@@ -797,7 +797,7 @@ def _first_submit(
     session.refresh(app)
     for row in items_of(session, app):
         row.status = "pending"
-        row.due_at = add_working_days(now, max(row.promised_days, 1), calendar=calendar)
+        row.due_at = _due_in_working_days(now, max(row.promised_days, 1), calendar)
     _event(session, app, actor=actor, action="submit", label="提交申请", now=now)
     started = workflow.start_instance(
         session,
@@ -812,15 +812,25 @@ def _first_submit(
             "district_code": app.district_code,
             "street_code": app.street_code,
         },
-        time_limit=TimeLimit(max(longest, 1), TimeUnit.WORKING_DAYS),
+        time_limit=limit,
         now=now,
         calendar=calendar,
     )  # commits the claim, the items and the case together
     app.workflow_instance_id = started.id
+    app.due_at = started.due_at
     session.commit()
     _distribute_and_decide(session, app=app, spec=spec, actor=actor, version=started.version, now=now)
     log.info("onestop_submitted", application_id=app.id, instance_id=started.id)
     return read_application(session, load_application(session, application_id), actor=actor)
+
+
+def _due_in_working_days(start: dt.datetime, days: int, calendar: Any) -> dt.datetime:
+    """The end of working hours on the ``days``-th working day after ``start``, in UTC.
+
+    The calendar answers in 北京时间; SQLite keeps no offset and reads every stored moment back as UTC
+    (``yiwang.db.as_utc``), so a 北京时间 17:30 stored as is would come back as 01:30 the next day.
+    """
+    return add_working_days(start, days, calendar=calendar).astimezone(dt.UTC)
 
 
 def _distribute_and_decide(
@@ -1137,7 +1147,7 @@ def _after_approval(session: Session, *, app: Application, row: ApplicationItem,
         days = item.commitment.post_check_days if item.commitment else 20
         commitment.status = "pending_check"
         try:
-            commitment.post_check_due_at = add_working_days(now, days, calendar=work_calendar())
+            commitment.post_check_due_at = _due_in_working_days(now, days, work_calendar())
             how = f"{days}个工作日内"
         except CalendarNotCoveredError:
             # Next year's holidays are not published yet: the approval must not fail for a check weeks away, so
@@ -1487,6 +1497,13 @@ def _applicant_of(app: Application) -> Actor:
     )
 
 
+def _case_due_at(session: Session, instance_id: int) -> dt.datetime | None:
+    """The case's whole-process deadline as the engine counted it (the application shows the same moment)."""
+    view = _workflow().get_instance_view(session, actor=SYSTEM_ACTOR, instance_id=instance_id)
+    due: dt.datetime | None = view.instance.due_at
+    return due
+
+
 def _orphan_case(session: Session, app: Application) -> int | None:
     """The undistributed ``onestop`` case whose subject names the application (a submit that crashed), if any."""
     page = _workflow().list_queue(
@@ -1538,7 +1555,7 @@ def repair_unlinked_cases(
             link = (
                 update(Application)
                 .where(Application.id == app.id, Application.workflow_instance_id.is_(None))
-                .values(workflow_instance_id=instance_id)
+                .values(workflow_instance_id=instance_id, due_at=_case_due_at(session, instance_id))
             )
             linked = _claimed(session, link)
             session.commit()

@@ -36,6 +36,7 @@ from yiwang.onestop import forms, services
 from yiwang.onestop.schemas import APPLICATION_STATUS_LABELS, ITEM_STATUS_LABELS, ApplicationRead, Savings
 from yiwang.ratings.scale import INDICATORS, LEVEL_LABELS, RatingChannel
 from yiwang.web.deps import ActorDep, OptionalActorDep, SessionDep, SettingsDep, TemplatesDep
+from yiwang.web.listing import content_disposition
 from yiwang.workflow.subjects import SubjectKind
 
 router = APIRouter(tags=["onestop-pages"], include_in_schema=False)
@@ -620,7 +621,7 @@ def material_file(application_id: int, material_code: str, session: SessionDep, 
         content,
         media_type=content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(material_code)}",
+            "Content-Disposition": content_disposition(material_code),
             "X-Content-Type-Options": "nosniff",
         },
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -15,6 +14,7 @@ from yiwang.registry import profiles, services
 from yiwang.registry.kinds import RECORD_KINDS
 from yiwang.registry.schemas import EnterpriseProfile, ImportReport, PersonProfile
 from yiwang.web.deps import ActorDep, SessionDep, TemplatesDep
+from yiwang.web.listing import content_disposition
 
 router = APIRouter(tags=["pages"])
 
@@ -121,11 +121,10 @@ def export_enterprises(
         finally:
             session.close()
 
-    filename = quote("企业名录.csv")
     return StreamingResponse(
         stream(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename=enterprises.csv; filename*=UTF-8''{filename}"},
+        headers={"Content-Disposition": content_disposition("企业名录.csv", fallback="enterprises.csv")},
     )
 
 

@@ -307,6 +307,9 @@ def test_list_pages_filters_and_csv(certs_app: App, issue: Issue) -> None:
     assert client.get("/api/certs", params={"status": "bogus"}).status_code == 422
     csv = client.get("/api/certs/export.csv", params={"status": "expired"})
     assert csv.status_code == 200
+    assert csv.headers["content-disposition"] == (
+        "attachment; filename=\"certificates.csv\"; filename*=UTF-8''%E7%94%B5%E5%AD%90%E8%AF%81%E7%85%A7.csv"
+    )
     lines = csv.text.lstrip("\ufeff").strip().splitlines()
     assert lines[0].startswith("证照编号,证照名称")
     assert len(lines) == 2

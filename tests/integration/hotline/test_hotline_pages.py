@@ -225,13 +225,20 @@ def test_citizen_and_qr_forms(pages: Pages) -> None:
             "lon": "104.06",
             "lat": "30.64",
         },
-        files={"photos": ("spot.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")},
+        files={"photos": ("井盖spot.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")},
         headers=HTML,
     )
     assert photo.status_code == 303
     appeal_page = client.get(photo.headers["location"], headers=HTML).text
     assert "码上报" in appeal_page
-    assert "spot.png" in appeal_page
+    assert "井盖spot.png" in appeal_page
+    # The Chinese file name survives the download (RFC 6266), with an ASCII name for older clients.
+    found = re.search(r'href="(/hotline/appeals/(\d+)/media/(\d+))"', appeal_page)
+    assert found
+    encoded = "filename=\"spot.png\"; filename*=UTF-8''%E4%BA%95%E7%9B%96spot.png"
+    assert client.get(found.group(1)).headers["content-disposition"] == f"inline; {encoded}"
+    download = client.get(f"/api/hotline/appeals/{found.group(2)}/media/{found.group(3)}")
+    assert download.headers["content-disposition"] == f"attachment; {encoded}"
     fake = client.post(
         "/hotline/new",
         data={"csrf_token": token, "content": "照片不是图片", "qr": "1", "lon": "104.06", "lat": "30.64"},

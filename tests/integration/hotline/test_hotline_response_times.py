@@ -62,8 +62,10 @@ def test_sign_for_times_are_recorded_and_redispatch_restarts_the_clock(session: 
     appeal = _call(session, "resp-times", now=MONDAY)
     assert appeal.state == "签收"
     assert _times(session, appeal.id) == (MONDAY, None)
+    assert (appeal.dispatched_at, appeal.signed_at) == (MONDAY, None)  # the read model carries them too
     appeal = _sign(session, appeal, URBAN, _at(50))  # Wednesday: late
     assert _times(session, appeal.id) == (MONDAY, _at(50))
+    assert (appeal.dispatched_at, appeal.signed_at) == (MONDAY, _at(50))
     appeal = services.perform(
         session,
         actor=URBAN,
@@ -86,6 +88,7 @@ def test_sign_for_times_are_recorded_and_redispatch_restarts_the_clock(session: 
     )
     assert (appeal.state, appeal.department) == ("签收", "housing")
     assert _times(session, appeal.id) == (_at(52), None)
+    assert (appeal.dispatched_at, appeal.signed_at) == (_at(52), None)
     # 改派 of a case already signed for clears that signing too.
     appeal = _sign(session, appeal, HOUSING, _at(53))
     appeal = services.dispatch_appeal(
@@ -187,3 +190,25 @@ def test_the_dashboard_page_states_the_sign_limit_and_the_overdue_signings(setti
     assert "在签收时限内签收的派单 ÷ 应响应量" in html
     assert "承办单位应在派单（含改派）后 1 个工作日内签收" in html
     assert html.count('<th class="num">超时未签收</th>') == 2  # by department and by district
+
+
+def test_the_api_and_the_appeal_page_show_dispatch_and_sign_times(settings: Settings, session: Session) -> None:
+    signed = _sign(session, _call(session, "resp-shown", now=MONDAY), URBAN, _at(2.5))
+    waiting = _call(session, "resp-waiting", now=_at(1))
+    session.commit()
+    app = create_app(settings)
+    app.dependency_overrides[web_deps.get_actor] = lambda: URBAN
+    app.dependency_overrides[web_deps.get_optional_actor] = lambda: URBAN
+    with TestClient(app) as client:
+        detail = client.get(f"/api/hotline/appeals/{signed.id}").json()
+        listed = {item["id"]: item for item in client.get("/api/hotline/appeals").json()["items"]}
+        page = client.get(f"/hotline/appeals/{signed.id}", headers={"Accept": "text/html"}).text
+        waiting_page = client.get(f"/hotline/appeals/{waiting.id}", headers={"Accept": "text/html"}).text
+    app.state.engine.dispose()
+    assert (detail["dispatched_at"], detail["signed_at"]) == ("2026-11-30T01:00:00Z", "2026-11-30T03:30:00Z")
+    assert (listed[waiting.id]["dispatched_at"], listed[waiting.id]["signed_at"]) == ("2026-11-30T02:00:00Z", None)
+    # In 北京时间 on the page, like the other times there.
+    assert '<dt>派单时间</dt><dd id="appeal-dispatched-at">2026年11月30日 09:00</dd>' in page
+    assert '<dt>签收时间</dt><dd id="appeal-signed-at">2026年11月30日 11:30</dd>' in page
+    assert '<dd id="appeal-dispatched-at">2026年11月30日 10:00</dd>' in waiting_page
+    assert '<dd id="appeal-signed-at">待签收</dd>' in waiting_page

@@ -159,7 +159,9 @@ def test_csv_export_download(client):
     response = client.get("/registry/enterprises.csv", params={"industry": "H"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    assert "attachment" in response.headers["content-disposition"]
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"enterprises.csv\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%90%8D%E5%BD%95.csv"
+    )
     assert response.content.startswith(b"\xef\xbb\xbf")
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("统一社会信用代码,企业名称")

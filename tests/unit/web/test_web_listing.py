@@ -1,5 +1,7 @@
 from typing import Annotated
+from urllib.parse import unquote
 
+import pytest
 from fastapi import Depends, FastAPI
 from fastapi.responses import Response
 from fastapi.testclient import TestClient
@@ -29,6 +31,11 @@ def text_csv() -> Response:
 @app.get("/rows.csv")
 def rows_csv() -> Response:
     return listing.csv_download(iter(["\ufeff", "编号\r\n", "1\r\n"]), filename="rows.csv")
+
+
+@app.get("/chinese.csv")
+def chinese_csv() -> Response:
+    return listing.csv_download(iter(["\ufeff编号\r\n"]), filename="电子证照.csv", fallback="certificates.csv")
 
 
 client = TestClient(app)
@@ -69,3 +76,55 @@ def test_csv_download_of_a_text_and_of_streamed_rows():
         assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
         assert response.content.decode("utf-8") == "\ufeff编号\r\n1\r\n"
     assert "content-length" in client.get("/text.csv").headers  # a whole text is sent at once, not chunked
+
+
+def test_csv_download_of_a_chinese_name_uses_rfc_6266_with_an_ascii_fallback():
+    response = client.get("/chinese.csv")
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert disposition == (
+        "attachment; filename=\"certificates.csv\"; filename*=UTF-8''%E7%94%B5%E5%AD%90%E8%AF%81%E7%85%A7.csv"
+    )
+    assert unquote(disposition.rsplit("UTF-8''", 1)[1]) == "电子证照.csv"
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [
+        # ASCII names are sent exactly as before.
+        ("hotline-appeals-20261130.csv", 'attachment; filename="hotline-appeals-20261130.csv"'),
+        ("grants disclosure (2026).csv", 'attachment; filename="grants disclosure (2026).csv"'),
+        # Non-ASCII: an ASCII fallback from what is left of the name, then the percent-encoded UTF-8 name.
+        (
+            "企业名录.csv",
+            "attachment; filename=\"download.csv\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%E5%90%8D%E5%BD%95.csv",
+        ),
+        (
+            "IMG_0012 副本.jpg",
+            "attachment; filename=\"IMG_0012.jpg\"; filename*=UTF-8''IMG_0012%20%E5%89%AF%E6%9C%AC.jpg",
+        ),
+        ("说明", "attachment; filename=\"download\"; filename*=UTF-8''%E8%AF%B4%E6%98%8E"),
+        # Quotes, semicolons and line breaks cannot break out of the header value.
+        ('a"b\\c.csv', 'attachment; filename="a\\"b\\\\c.csv"'),
+        ("x\r\nSet-Cookie: y.csv", 'attachment; filename="xSet-Cookie: y.csv"'),
+        (
+            '照片"; filename=evil.exe',
+            (
+                "attachment; filename=\"filenameevil.exe\"; filename*=UTF-8''"
+                "%E7%85%A7%E7%89%87%22%3B%20filename%3Devil.exe"
+            ),
+        ),
+    ],
+)
+def test_content_disposition(filename, expected):
+    assert listing.content_disposition(filename) == expected
+
+
+def test_content_disposition_inline_and_a_non_ascii_fallback():
+    assert listing.content_disposition("现场照片.png", disposition="inline").startswith(
+        'inline; filename="download.png"; '
+    )
+    # A fallback that is not ASCII itself is reduced like a name.
+    assert listing.content_disposition("报告.pdf", fallback="报告 2026.pdf").startswith(
+        'attachment; filename="2026.pdf"; '
+    )

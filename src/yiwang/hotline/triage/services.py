@@ -21,7 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import pydantic
 import shapely
 import yaml
 from pydantic import Field
@@ -52,6 +54,7 @@ from yiwang.identity.scopes import CITY_INTAKE_DEPARTMENT, ResourceKind, Resourc
 from yiwang.kernel.actor import SYSTEM_ACTOR, Actor
 from yiwang.kernel.errors import ConflictError, NotFoundError, ValidationError
 from yiwang.kernel.pages import Page
+from yiwang.kernel.validation_messages import chinese_message
 from yiwang.logs import get_logger
 
 ALGORITHM = "char 1-2-gram TF-IDF{vectors} + balanced LinearSVC, softmax + none-class; rules: redirect/urgency/type"
@@ -63,10 +66,20 @@ MAX_PAGE_SIZE = 100
 log = get_logger("yiwang.hotline.triage")
 
 
-class TriageSettings(BaseSettings):
-    """Thresholds of triage (environment ``YIWANG_TRIAGE_*``)."""
+SETTINGS_ENV_PREFIX = "YIWANG_TRIAGE_"
+_ALLOWED_SETTINGS = {"keep_versions": "应为不小于 1 的整数"}
+"""What a field accepts, in words, for the start-up error; other fields use the generic validation message."""
 
-    model_config = SettingsConfigDict(env_prefix="YIWANG_TRIAGE_", extra="ignore")
+
+class TriageSettings(BaseSettings):
+    """Thresholds of triage (environment ``YIWANG_TRIAGE_*``).
+
+    An invalid value refuses to load with a Chinese ``ValueError`` naming the variable, its allowed range and the
+    value given (``分拨配置有误：YIWANG_TRIAGE_KEEP_VERSIONS 应为不小于 1 的整数，当前为「0」``); it never
+    falls back to the default, so a mistyped retention rule cannot quietly keep or delete other versions.
+    """
+
+    model_config = SettingsConfigDict(env_prefix=SETTINGS_ENV_PREFIX, extra="ignore")
 
     review_threshold: float = 0.4
     """Below this confidence a person decides (``needs_review``)."""
@@ -74,6 +87,23 @@ class TriageSettings(BaseSettings):
     """Below this score the knowledge base gives no direct answer."""
     keep_versions: int = Field(default=5, ge=1)
     """Retention: the newest this many trained model versions are kept (the active one always stays)."""
+
+    def __init__(self, *args: Any, **values: Any) -> None:
+        try:
+            super().__init__(*args, **values)
+        except pydantic.ValidationError as error:
+            # pydantic's own text is English and names the field, not the variable an operator has to fix.
+            raise ValueError(_settings_message(error)) from None
+
+
+def _settings_message(error: pydantic.ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        field = str(detail["loc"][0]) if detail["loc"] else ""
+        variable = SETTINGS_ENV_PREFIX + field.upper()
+        allowed = _ALLOWED_SETTINGS.get(field) or chinese_message(detail)
+        problems.append(f"{variable} {allowed}，当前为「{detail.get('input')}」")
+    return "分拨配置有误：" + "；".join(problems)
 
 
 # ---- models -------------------------------------------------------------------------------------------------------
