@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -19,12 +19,31 @@ NAMING_CONVENTION = {
 }
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """``DateTime(timezone=True)`` that stores every aware moment as UTC.
+
+    PostgreSQL keeps the offset, but SQLite stores the wall time and drops it, and reads every value back as UTC
+    (``as_utc``): a 北京时间 17:30 written as is would come back as 17:30 UTC, eight hours late. Converting on the
+    way in makes the two databases agree whatever zone the caller computed in (working-day deadlines are computed in
+    北京时间). Naive values are taken as UTC already, as everywhere else in the code.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:  # noqa: ARG002 - SQLAlchemy passes it
+        """Aware → the same moment in UTC; naive and ``None`` unchanged."""
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     """Base of every ORM model; its metadata names constraints the same way on SQLite and PostgreSQL."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute by name
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
         list[str]: JSON,
     }

@@ -98,7 +98,7 @@ class CatalogueValidationError(ValidationError):
 
 def _departments(session: Session) -> dict[str, str]:
     """Department code → short name, from the registry's directory."""
-    return {d.code: d.short_name for d in registry_services.list_departments(session, with_counts=False)}
+    return registry_services.department_names(session)
 
 
 def _current(kind: str) -> Select[CatalogueEntry, CatalogueVersion]:

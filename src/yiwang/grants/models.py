@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0012"}
 """Table ``info`` of every grants table: created by migration 0012, not by the regenerated 0001."""
@@ -40,7 +40,7 @@ class PolicyBudget(Base):
     rule: Mapped[str] = mapped_column(String(16))  # ledger.BudgetRule
     committed: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     paid: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Grant(Base):
@@ -81,10 +81,10 @@ class Grant(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(String(200), default="")
     order_key: Mapped[str] = mapped_column(String(64), default="")  # first-come order (ascending)
-    matched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    matched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Optimistic lock: every transition is ``UPDATE … WHERE id = :id AND row_version = :seen``.
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -107,10 +107,10 @@ class PaymentBatch(Base):
     total_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     checksum: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class PaymentInstruction(Base):
@@ -135,8 +135,8 @@ class PaymentInstruction(Base):
     purpose: Mapped[str] = mapped_column(String(200))
     result: Mapped[str | None] = mapped_column(String(8))  # None (pending) / paid / failed
     result_reference: Mapped[str | None] = mapped_column(String(64))
-    result_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    result_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class GrantEvent(Base):
@@ -147,7 +147,7 @@ class GrantEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("grants_grant.id"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_id: Mapped[str] = mapped_column(String(64))
     from_state: Mapped[str | None] = mapped_column(String(12))
     to_state: Mapped[str] = mapped_column(String(12))

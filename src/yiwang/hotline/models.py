@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0006"}
 """Table ``info`` of every hotline core table: created by migration 0006, not by the regenerated 0001."""
@@ -57,7 +56,7 @@ class Appeal(Base):
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)  # 经过
     cause: Mapped[str] = mapped_column(Text, default="")  # 起因
-    occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 时间
+    occurred_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # 时间
     reporter_name: Mapped[str | None] = mapped_column(String(64))  # 诉求人
     reporter_phone: Mapped[str | None] = mapped_column(String(32))
     reporter_email: Mapped[str | None] = mapped_column(String(128))
@@ -91,28 +90,28 @@ class Appeal(Base):
     redirect_number: Mapped[str | None] = mapped_column(String(8))  # 110 / 119 / 120 / 122
     redirect_reason: Mapped[str] = mapped_column(Text, default="")
     master_id: Mapped[int | None] = mapped_column(ForeignKey("hotline_appeal.id"), index=True)
-    merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     merged_by: Mapped[str | None] = mapped_column(String(64))
     duplicate_count: Mapped[int] = mapped_column(Integer, default=0)  # reports merged into this master
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # 响应率: the latest 派单/改派 (a new one clears signed_at) and the lead unit's 签收 of it (migration 0013).
-    dispatched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), info=RESPONSE_MIGRATED)
-    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), info=RESPONSE_MIGRATED)
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), info=RESPONSE_MIGRATED)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), info=RESPONSE_MIGRATED)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last 催办 by the sweep
-    supervised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # 督办 by the sweep
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # last 催办 by the sweep
+    supervised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # 督办 by the sweep
     reply_text: Mapped[str] = mapped_column(Text, default="")
-    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     satisfaction: Mapped[str | None] = mapped_column(String(8))  # latest callback: 满意 / 基本满意 / 不满意
     rating_level: Mapped[int | None] = mapped_column(Integer)  # latest 好差评 level (1..5)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     service_code: Mapped[str | None] = mapped_column(String(32))  # Open311 service code when it came that way
     open311_token: Mapped[str | None] = mapped_column(String(40), unique=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class AppealMedia(Base):
@@ -131,7 +130,7 @@ class AppealMedia(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     url: Mapped[str | None] = mapped_column(String(1000))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AppealCallback(Base):
@@ -153,4 +152,4 @@ class AppealCallback(Base):
     rating_id: Mapped[int | None] = mapped_column(Integer)  # ratings_rating.id
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

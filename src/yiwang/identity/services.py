@@ -1017,9 +1017,7 @@ class _Names:
         from yiwang.registry import services as registry_services  # noqa: PLC0415 - the registry imports identity
 
         return cls(
-            departments={
-                item.code: item.short_name for item in registry_services.list_departments(session, with_counts=False)
-            },
+            departments=registry_services.department_names(session),
             divisions=geo_services.division_names(session),
         )
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0010"}
 """Table ``info`` of every one-stop table: created by migration 0010, not by the regenerated 0001."""
@@ -50,11 +50,11 @@ class Application(Base):
     trips: Mapped[int] = mapped_column(Integer, default=0)  # visits to a hall; 0 when done online
     workflow_instance_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     rating_id: Mapped[int | None] = mapped_column(Integer)
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy mapper configuration
@@ -81,9 +81,9 @@ class ApplicationItem(Base):
     rule_trace: Mapped[list[Any]] = mapped_column(JSON, default=list)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str | None] = mapped_column(String(64))
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     result_type: Mapped[str | None] = mapped_column(String(64))
     certificate_number: Mapped[str | None] = mapped_column(String(64))
     by_commitment: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -115,7 +115,7 @@ class Material(Base):
     size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("onestop_upload.id"))
-    uploaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Upload(Base):
@@ -131,7 +131,7 @@ class Upload(Base):
     content_type: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(64))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Correction(Base):
@@ -148,8 +148,8 @@ class Correction(Base):
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     requested_by: Mapped[str] = mapped_column(String(64))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Commitment(Base):
@@ -168,13 +168,13 @@ class Commitment(Base):
     text: Mapped[str] = mapped_column(Text)
     signer_account_id: Mapped[str] = mapped_column(String(64))
     signer_name: Mapped[str] = mapped_column(String(128))
-    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     sha256: Mapped[str] = mapped_column(String(64))
     # signed → pending_check (approved, check scheduled) → confirmed | false
     status: Mapped[str] = mapped_column(String(16), index=True)
-    post_check_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    post_check_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     checked_by: Mapped[str | None] = mapped_column(String(64))
     finding: Mapped[str] = mapped_column(Text, default="")
     certificate_number: Mapped[str | None] = mapped_column(String(64))
@@ -188,7 +188,7 @@ class ApplicationEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("onestop_application.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_id: Mapped[str] = mapped_column(String(64))
     actor_kind: Mapped[str] = mapped_column(String(16))  # applicant | department | system
     department_code: Mapped[str | None] = mapped_column(String(32))

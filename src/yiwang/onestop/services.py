@@ -797,7 +797,7 @@ def _first_submit(
     session.refresh(app)
     for row in items_of(session, app):
         row.status = "pending"
-        row.due_at = _due_in_working_days(now, max(row.promised_days, 1), calendar)
+        row.due_at = add_working_days(now, max(row.promised_days, 1), calendar=calendar)
     _event(session, app, actor=actor, action="submit", label="提交申请", now=now)
     started = workflow.start_instance(
         session,
@@ -822,15 +822,6 @@ def _first_submit(
     _distribute_and_decide(session, app=app, spec=spec, actor=actor, version=started.version, now=now)
     log.info("onestop_submitted", application_id=app.id, instance_id=started.id)
     return read_application(session, load_application(session, application_id), actor=actor)
-
-
-def _due_in_working_days(start: dt.datetime, days: int, calendar: Any) -> dt.datetime:
-    """The end of working hours on the ``days``-th working day after ``start``, in UTC.
-
-    The calendar answers in 北京时间; SQLite keeps no offset and reads every stored moment back as UTC
-    (``yiwang.db.as_utc``), so a 北京时间 17:30 stored as is would come back as 01:30 the next day.
-    """
-    return add_working_days(start, days, calendar=calendar).astimezone(dt.UTC)
 
 
 def _distribute_and_decide(
@@ -1147,7 +1138,7 @@ def _after_approval(session: Session, *, app: Application, row: ApplicationItem,
         days = item.commitment.post_check_days if item.commitment else 20
         commitment.status = "pending_check"
         try:
-            commitment.post_check_due_at = _due_in_working_days(now, days, work_calendar())
+            commitment.post_check_due_at = add_working_days(now, days, calendar=work_calendar())
             how = f"{days}个工作日内"
         except CalendarNotCoveredError:
             # Next year's holidays are not published yet: the approval must not fail for a check weeks away, so

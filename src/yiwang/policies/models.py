@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0011"}
 """Table ``info`` of every policies table: created by migration 0011."""
@@ -45,9 +45,9 @@ class PolicyVersion(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     simulated_cost: Mapped[int | None] = mapped_column(BigInteger)
     simulated_beneficiaries: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     published_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -62,7 +62,7 @@ class ProfileState(Base):
     subject_code: Mapped[str] = mapped_column(String(18), primary_key=True)
     profile_hash: Mapped[str] = mapped_column(String(24))
     as_of: Mapped[dt.date] = mapped_column(Date)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PolicyMatch(Base):
@@ -94,4 +94,4 @@ class PolicyMatch(Base):
     district_code: Mapped[str | None] = mapped_column(String(6))
     industry_section: Mapped[str | None] = mapped_column(String(1))
     size_class: Mapped[str | None] = mapped_column(String(2))
-    matched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    matched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

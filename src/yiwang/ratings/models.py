@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0004"}
 """Table ``info`` of every ratings table: created by the hand-written migration 0004, not by the regenerated 0001."""
@@ -50,8 +49,8 @@ class Rating(Base):
     indicators: Mapped[dict[str, Any]] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
     rater_id: Mapped[str] = mapped_column(String(64), index=True)  # account id of the person who rated
-    rated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    revised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    revised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revisions: Mapped[int] = mapped_column(Integer, default=0)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -72,17 +71,17 @@ class Rectification(Base):
     department_code: Mapped[str] = mapped_column(String(32), index=True)
     unit_code: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(10), index=True)  # RectificationStatus value
-    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     response: Mapped[str] = mapped_column(Text, default="")
     response_kind: Mapped[str | None] = mapped_column(String(10))  # ResponseKind value
     responded_by: Mapped[str | None] = mapped_column(String(64))
-    rectified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     rounds: Mapped[int] = mapped_column(Integer, default=1)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[str | None] = mapped_column(String(20))  # Resolution value
-    overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    overdue_notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: concurrent handling fails instead of overwriting
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this class attribute by name
@@ -104,7 +103,7 @@ class Callback(Base):
     satisfaction: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[str] = mapped_column(String(64))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Appeal(Base):
@@ -124,9 +123,9 @@ class Appeal(Base):
     evidence: Mapped[list[str]] = mapped_column(JSON)  # file names or URLs of the supporting material
     status: Mapped[str] = mapped_column(String(8), index=True)  # AppealStatus value
     filed_by: Mapped[str] = mapped_column(String(64))
-    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     review_note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer)  # optimistic lock: two reviewers cannot both decide
 

@@ -34,7 +34,7 @@ def department_names(session: Session) -> dict[str, str]:
     # Imported here: the registry is a sibling context reached only through its public services.
     from yiwang.registry import services as registry_services  # noqa: PLC0415
 
-    return {item.code: item.short_name for item in registry_services.list_departments(session, with_counts=False)}
+    return registry_services.department_names(session)
 
 
 def _bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:

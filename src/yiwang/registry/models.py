@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 MONEY = Numeric(18, 2)
 
@@ -58,7 +57,7 @@ class Person(Base):
     household_street_code: Mapped[str | None] = mapped_column(String(9), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Enterprise(Base):
@@ -82,7 +81,7 @@ class Enterprise(Base):
     status: Mapped[str] = mapped_column(String(8), default="存续")  # 存续 / 在业 / 吊销 / 注销 / 迁出
     employees: Mapped[int] = mapped_column(Integer, default=0)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class _RecordColumns:
@@ -93,7 +92,7 @@ class _RecordColumns:
     subject_kind: Mapped[str] = mapped_column(String(10))  # "person" / "enterprise"
     subject_code: Mapped[str] = mapped_column(String(18))
     source_system: Mapped[str] = mapped_column(String(64), default="")
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

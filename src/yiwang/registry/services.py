@@ -155,6 +155,11 @@ def _record_counts(session: Session) -> list[tuple[str, str, int]]:
     return [(str(kind), str(department), int(n)) for kind, department, n in session.execute(union_all(*parts))]
 
 
+def department_names(session: Session) -> dict[str, str]:
+    """Department code → short name (市税务局 …), for pages that show units by name."""
+    return reads.department_names(session)
+
+
 def list_departments(session: Session, *, with_counts: bool = True) -> list[DepartmentRead]:
     """Departments in directory order, with their record counts per kind (one grouped query for all kinds)."""
     departments = session.scalars(select(Department).order_by(Department.name)).all()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 from yiwang.sharing.errors import AuditAppendOnlyError
 
 
@@ -23,7 +23,7 @@ class AuditEntry(Base):
     __tablename__ = "sharing_audit_entry"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_id: Mapped[str] = mapped_column(String(64), index=True)  # account or system identity
     actor_department: Mapped[str | None] = mapped_column(String(32))
     actor_role: Mapped[str | None] = mapped_column(String(32))
@@ -58,7 +58,7 @@ class SourceStatus(Base):
     department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     available: Mapped[bool] = mapped_column(Boolean, default=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(64), default="")  # actor id of the last change
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0003"}
 """Table ``info`` of every workflow table: created by migration 0003, not by the regenerated 0001."""
@@ -30,7 +30,7 @@ class WorkflowDefinition(Base):
     name: Mapped[str] = mapped_column(String(128))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     checksum: Mapped[str] = mapped_column(String(64))
-    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by: Mapped[str] = mapped_column(String(64))
 
 
@@ -60,12 +60,12 @@ class WorkflowInstance(Base):
     supervisor_note: Mapped[str] = mapped_column(Text, default="")
     remind_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    state_entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # whole process
-    state_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # current state
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state_entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # whole process
+    state_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # current state
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads this class attribute
@@ -87,10 +87,10 @@ class WorkflowBranch(Base):
     state: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(8), default="open")  # open / done
     outcome: Mapped[str | None] = mapped_column(String(32))
-    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    state_entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    state_entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class WorkflowAssignment(Base):
@@ -105,11 +105,11 @@ class WorkflowAssignment(Base):
     unit_code: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(4))  # 主办 / 协办
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     assigned_by: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     signed_by: Mapped[str | None] = mapped_column(String(64))
-    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(16))  # 退单 / 改派 / 办结
 
 
@@ -137,7 +137,7 @@ class WorkflowEvent(Base):
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     timer_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_timer.id"), unique=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class WorkflowTimer(Base):
@@ -153,14 +153,14 @@ class WorkflowTimer(Base):
     scope: Mapped[str] = mapped_column(String(8))  # process / state / branch
     state: Mapped[str | None] = mapped_column(String(64))  # the state the timer belongs to
     effect: Mapped[str] = mapped_column(String(80))  # the on_timeout text, e.g. "auto_decide:close"
-    fire_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    fired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    fire_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))  # fired / obsolete / failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     locked_by: Mapped[str | None] = mapped_column(String(64))
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class WorkflowExtension(Base):
@@ -176,9 +176,9 @@ class WorkflowExtension(Base):
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / approved / rejected
     requested_by: Mapped[str] = mapped_column(String(64))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(64))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     decision_comment: Mapped[str] = mapped_column(Text, default="")
-    old_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    new_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    old_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    new_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -1595,6 +1595,13 @@ def _scope_clauses(
     return clauses
 
 
+def visible_subject_ref(session: Session, *, actor: Actor, instance_id: int) -> str:
+    """The ``subject_ref`` of a case the actor may see (404 otherwise), without building the whole case page."""
+    inst = _load_instance(session, instance_id)
+    _check_visible(session, inst, _model_by_id(session, inst.definition_id), actor)
+    return inst.subject_ref
+
+
 def get_instance_view(
     session: Session,
     *,

@@ -53,7 +53,7 @@ def work_queue(
         page=page,
     )
     # Department codes are shown by their short names; other units (street offices…) keep their code.
-    unit_names = {d.code: d.short_name for d in registry_services.list_departments(session, with_counts=False)}
+    unit_names = registry_services.department_names(session)
     return templates.TemplateResponse(
         request,
         "workflow/queue.html",
@@ -90,17 +90,13 @@ def instance_page(
 
 
 @router.get("/work/instances/{instance_id}/subject", summary="打开事项对应的业务记录（诉求、申请等）")
-def instance_subject(
-    *, instance_id: int, session: SessionDep, actor: ActorDep, settings: SettingsDep
-) -> RedirectResponse:
+def instance_subject(*, instance_id: int, session: SessionDep, actor: ActorDep) -> RedirectResponse:
     """Redirect to the page of the case's record (the queue's 查看诉求 / 查看申请); 404 when it has none."""
     # The case must be visible to the caller, as on the case page; the record's page then checks its own scope.
-    view = services.get_instance_view(session, actor=actor, instance_id=instance_id, calendar=calendar_for(settings))
-    link = subjects.link_for(session, view.instance.subject_ref)
+    subject_ref = services.visible_subject_ref(session, actor=actor, instance_id=instance_id)
+    link = subjects.link_for(session, subject_ref)
     if link is None:
-        raise NotFoundError(
-            f"事项 {instance_id} 没有可查看的业务记录（{view.instance.subject_ref}）", field="instance_id"
-        )
+        raise NotFoundError(f"事项 {instance_id} 没有可查看的业务记录（{subject_ref}）", field="instance_id")
     return RedirectResponse(link.href, status_code=303)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from yiwang.db import Base, utcnow
+from yiwang.db import Base, UTCDateTime, utcnow
 
 HAND_MIGRATED = {"migration": "0007"}
 """Table ``info`` of every triage table: created by migration 0007."""
@@ -32,7 +32,7 @@ class ModelVersion(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     seed_examples: Mapped[int] = mapped_column(Integer)
     corrections: Mapped[int] = mapped_column(Integer)
-    trained_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    trained_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     trained_by: Mapped[str] = mapped_column(String(64))
 
 
@@ -56,7 +56,7 @@ class Correction(Base):
     department: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(String(8))
     note: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(String(64))
 
 
@@ -77,6 +77,6 @@ class Article(Base):
     published: Mapped[bool] = mapped_column(default=True)
     # Optimistic locking: an edit names the version it started from; a concurrent edit wins, the other gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
